@@ -1,0 +1,1 @@
+"""rmt: random matrices for the study of high-dimensional loss surfaces."""
