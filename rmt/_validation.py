@@ -89,7 +89,9 @@ def check_real_array(name: str, value, *, ndim_min: int = 0) -> np.ndarray:
         raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
     if arr.ndim < ndim_min:
-        raise ValueError(f"{name} must have at least {ndim_min} dimension(s); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have at least {ndim_min} dimension(s); got shape {arr.shape}"
+        )
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite; it contains NaN or Inf")
     return arr
@@ -104,7 +106,9 @@ def check_symmetric(name: str, matrix, *, rtol: float = 1e-10) -> np.ndarray:
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"{name} must be a numeric matrix; got dtype {arr.dtype}")
     if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
-        raise ValueError(f"{name} must be a square matrix (or a stack of them); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a square matrix (or a stack of them); got shape {arr.shape}"
+        )
     if arr.shape[-1] == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):

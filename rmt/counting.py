@@ -18,14 +18,14 @@ import numpy as np
 import scipy.linalg
 
 from . import _counting_kernels as _k
-from ._validation import check_int, check_real_array, check_symmetric
+from ._validation import check_real_array, check_symmetric
 
 __all__ = ["count_below", "counting_function", "spectral_histogram", "eigenvalue_by_bisection",
            "index"]
 
 
 def _tridiagonal(d, e) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """Validate a (batch of) tridiagonal matrices; return 2-D ``d``, squared ``e`` and batch shape."""
+    """Validate tridiagonal matrices; return 2-D ``d``, squared ``e`` and the batch shape."""
     d = check_real_array("d", d, ndim_min=1)
     e = check_real_array("e", e, ndim_min=1)
     n = d.shape[-1]
