@@ -1,0 +1,132 @@
+"""Sturm counting, bisection and dense inertia against eigendecompositions."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from reference import count_below_dense, dense_tridiagonal
+
+import rmt
+
+small_ints = st.integers(min_value=-3, max_value=3)
+
+
+@st.composite
+def integer_tridiagonals(draw):
+    """Small integer tridiagonals: exact zero pivots and repeated eigenvalues are common."""
+    n = draw(st.integers(min_value=1, max_value=12))
+    d = np.array(draw(st.lists(small_ints, min_size=n, max_size=n)), dtype=float)
+    e = np.array(draw(st.lists(small_ints, min_size=n - 1, max_size=n - 1)), dtype=float)
+    return d, e
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(integer_tridiagonals(), st.integers(min_value=-8, max_value=8))
+def test_count_matches_eigvalsh_at_integer_shifts(tri, x2):
+    # Integer shifts of integer matrices make exact zero pivots happen (the guarded case);
+    # x is kept away from eigenvalues, where "strictly below" is decided by rounding.
+    d, e = tri
+    x = x2 / 2
+    eig = np.linalg.eigvalsh(dense_tridiagonal(d, e))
+    assume(np.min(np.abs(eig - x)) > 1e-9)
+    assert rmt.count_below(d, e, x) == int((eig < x).sum())
+
+
+def test_zero_pivot_guard():
+    # d = (0, 0), e = 1: the first pivot is exactly 0; eigenvalues are -1 and +1.
+    assert rmt.count_below([0.0, 0.0], [1.0], 0.0) == 1
+    # A zero pivot in the middle: leading 2x2 block [[1, 1], [1, 1]] is singular.
+    d, e = np.array([1.0, 1.0, 3.0]), np.array([1.0, 1.0])
+    for x in (-0.5, 0.5, 1.5, 2.5, 4.0):
+        assert rmt.count_below(d, e, x) == count_below_dense(d, e, x)
+
+
+def test_repeated_eigenvalues_from_split_matrix():
+    # Zero off-diagonals split the matrix: eigenvalue 1 three times, 2 twice.
+    d = np.array([1.0, 2.0, 1.0, 2.0, 1.0])
+    e = np.zeros(4)
+    assert rmt.count_below(d, e, [0.5, 1.5, 2.5]).tolist() == [0, 3, 5]
+    assert rmt.eigenvalue_by_bisection(d, e, [0, 2, 3, 4]).tolist() == pytest.approx(
+        [1, 1, 2, 2], abs=1e-14)
+
+
+def test_count_on_random_models_and_batches():
+    d, e = rmt.hermite_tridiagonal(300, beta=1, rng=0, size=(2, 3))
+    x = np.array([[-1.0, 0.0], [0.3, 2.5]])
+    counts = rmt.count_below(d, e, x)
+    assert counts.shape == (2, 3, 2, 2)
+    for i in range(2):
+        for j in range(3):
+            for a in range(2):
+                for b in range(2):
+                    assert counts[i, j, a, b] == count_below_dense(d[i, j], e[i, j], x[a, b])
+
+
+def test_bisection_matches_eigvalsh():
+    d, e = rmt.hermite_tridiagonal(200, beta=2.5, rng=1)
+    eig = np.linalg.eigvalsh(dense_tridiagonal(d, e))
+    k = np.array([0, 1, 57, 198, 199])
+    got = rmt.eigenvalue_by_bisection(d, e, k)
+    # Bisection to a few ulps of the spectral radius; LAPACK is backward stable to the same.
+    np.testing.assert_allclose(got, eig[k], rtol=0, atol=1e-13)
+    assert rmt.eigenvalue_by_bisection(d, e, -1) == pytest.approx(eig[-1], abs=1e-13)
+
+
+def test_counting_function_and_histogram():
+    d, e = rmt.hermite_tridiagonal(500, rng=2)
+    eig = np.linalg.eigvalsh(dense_tridiagonal(d, e))
+    edges = np.linspace(-2.5, 2.5, 21)
+    counts, got_edges = rmt.spectral_histogram(d, e, edges)
+    np.testing.assert_array_equal(counts, np.histogram(eig, edges)[0])
+    np.testing.assert_array_equal(got_edges, edges)
+    dens, _ = rmt.spectral_histogram(d, e, edges, density=True)
+    np.testing.assert_allclose(dens, np.histogram(eig, edges, density=True)[0])
+    np.testing.assert_allclose(rmt.counting_function(d, e, edges),
+                               (eig[:, None] < edges).mean(axis=0))
+
+
+@pytest.mark.parametrize("beta", [1, 2])
+def test_dense_index_is_inertia(beta):
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 60):
+        H = rmt.wigner(n, beta=beta, rng=rng, size=5)
+        want = (np.linalg.eigvalsh(H) < 0).sum(axis=-1)
+        np.testing.assert_array_equal(rmt.index(H), want)
+    assert rmt.index(np.diag([-1.0, 2.0, -3.0])) == 2
+    # 2 x 2 pivots of Bunch-Kaufman: a zero diagonal forces them.
+    J = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]])
+    assert rmt.index(J) == 2
+    assert rmt.index(-np.eye(3)[None].repeat(2, axis=0)).tolist() == [3, 3]
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: rmt.count_below([], [], 0.0), "d must hold"),
+        (lambda: rmt.count_below([1.0, 2.0], [1.0, 2.0], 0.0), "e must have shape"),
+        (lambda: rmt.count_below([1.0, np.nan], [1.0], 0.0), "d must be finite"),
+        (lambda: rmt.count_below([1.0, 2.0], [np.inf], 0.0), "e must be finite"),
+        (lambda: rmt.count_below([1.0, 2.0], [1.0], np.nan), "x must be finite"),
+        (lambda: rmt.spectral_histogram([1.0], [], [1.0, 0.0]), "bins"),
+        (lambda: rmt.eigenvalue_by_bisection([1.0, 2.0], [1.0], 2), "k must lie"),
+        (lambda: rmt.index(np.array([[1.0, 2.0], [0.0, 1.0]])), "symmetric"),
+        (lambda: rmt.index(np.array([[1.0, np.nan], [np.nan, 1.0]])), "finite"),
+        (lambda: rmt.index(np.ones((2, 3))), "square"),
+    ],
+)
+def test_bad_input_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: rmt.count_below(["a"], [], 0.0), "d must hold real"),
+        (lambda: rmt.eigenvalue_by_bisection([1.0, 2.0], [1.0], 0.5), "k must be an integer"),
+        (lambda: rmt.index(np.array([["a"]])), "H must be a numeric"),
+    ],
+)
+def test_bad_input_type_errors(call, match):
+    with pytest.raises(TypeError, match=match):
+        call()
