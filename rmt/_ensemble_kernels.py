@@ -40,3 +40,26 @@ def fill_from_packed(H, upper, diag, off_scale, diag_scale):
             H[i, j] = v
             H[j, i] = v.conjugate()
             p += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def unpack_upper_rows(R, buf, width):
+    """Copy ``buf`` row by row into the upper parts ``R[b, i, width*i:]`` of a batch.
+
+    ``R`` is the real view of the batch (``width`` = 1 for real, 2 for complex matrices),
+    so the numbers land where the one-matrix sampler draws them, in the same order.
+    """
+    p = 0
+    n = R.shape[1]
+    for b in range(R.shape[0]):
+        for i in range(n):
+            for j in range(width * i, width * n):
+                R[b, i, j] = buf[p]
+                p += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def scale_and_mirror_batch(H, off_scale, diag_scale):
+    """:func:`scale_and_mirror` on each matrix of a batch."""
+    for b in range(H.shape[0]):
+        scale_and_mirror(H[b], off_scale, diag_scale)

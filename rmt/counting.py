@@ -38,7 +38,7 @@ def _tridiagonal(d, e) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
         )
     batch = d.shape[:-1]
     d2 = np.ascontiguousarray(d.reshape(-1, n))
-    e2 = np.ascontiguousarray(np.square(e).reshape(-1, n - 1))
+    e2 = np.ascontiguousarray(np.square(e).reshape(d2.shape[0], n - 1))
     return d2, e2, batch
 
 

@@ -42,19 +42,28 @@ def _draw_entries(entries: Callable, rng: np.random.Generator, count: int) -> np
     return out
 
 
-def _gaussian_wigner(n: int, beta: float, rng: np.random.Generator, real, cplx) -> np.ndarray:
-    if beta == 1:
-        H = np.empty((n, n), dtype=real)
+def _gaussian_wigner(n: int, beta: float, rng: np.random.Generator, real, cplx,
+                     total: int | None = None) -> np.ndarray:
+    """GOE (beta 1) or GUE (beta 2): the upper triangle drawn row by row, then mirrored.
+
+    One matrix (``total`` None) is drawn in place; a batch draws all its numbers in one
+    call, in the same order, and a jitted kernel unpacks them.
+    """
+    width = 1 if beta == 1 else 2
+    off_scale = 1.0 / np.sqrt(width * n)
+    diag_scale = np.sqrt(2.0 / (beta * n))
+    dtype = real if beta == 1 else cplx
+    if total is None:
+        H = np.empty((n, n), dtype=dtype)
         for i in range(n):
-            rng.standard_normal(dtype=real, out=H[i, i:])
-        _k.scale_and_mirror(H, 1.0 / np.sqrt(n), np.sqrt(2.0 / n))
+            # A row of complex numbers is a contiguous row of twice as many reals.
+            rng.standard_normal(dtype=real, out=H[i, i:].view(real))
+        _k.scale_and_mirror(H, off_scale, diag_scale)
         return H
-    # beta = 2: real and imaginary parts of the strict upper triangle drawn in place
-    # (a row of complex numbers is a contiguous row of twice as many reals).
-    H = np.empty((n, n), dtype=cplx)
-    for i in range(n):
-        rng.standard_normal(dtype=real, out=H[i, i:].view(real))
-    _k.scale_and_mirror(H, 1.0 / np.sqrt(2.0 * n), np.sqrt(1.0 / n))
+    H = np.empty((total, n, n), dtype=dtype)
+    buf = rng.standard_normal(total * width * n * (n + 1) // 2, dtype=real)
+    _k.unpack_upper_rows(H.view(real), buf, width)
+    _k.scale_and_mirror_batch(H, off_scale, diag_scale)
     return H
 
 
@@ -107,8 +116,9 @@ def wigner(n: int, beta: int = 1, entries: str | Callable = "gaussian", rng=None
     rng : None, int, SeedSequence or Generator
         Source of randomness.
     size : int or tuple of int, optional
-        Batch shape; the result then has shape ``size + (n, n)``. Matrix ``i`` of a batch
-        is drawn after matrix ``i - 1`` from the same generator.
+        Batch shape; the result then has shape ``size + (n, n)``. For Gaussian GOE/GUE a
+        batch holds exactly the matrices that successive one-matrix calls on the same
+        generator would return.
     dtype : float64 or float32
         Precision of the real (or real and imaginary) parts.
 
@@ -149,11 +159,14 @@ def wigner(n: int, beta: int = 1, entries: str | Callable = "gaussian", rng=None
         raise ValueError("beta=4 (GSE) supports only entries='gaussian'")
     rng = as_generator(rng)
 
+    if law is None and beta != 4:
+        total = None if shape is None else int(np.prod(shape))
+        H = _gaussian_wigner(n, beta, rng, real, cplx, total)
+        return H if shape is None else H.reshape(shape + (n, n))
+
     def one() -> np.ndarray:
         if beta == 4:
             return _gse(n, rng, real, cplx)
-        if law is None:
-            return _gaussian_wigner(n, beta, rng, real, cplx)
         return _packed_wigner(n, beta, law, rng, real, cplx)
 
     if shape is None:
