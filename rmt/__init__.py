@@ -2,9 +2,11 @@
 
 Normalisation everywhere: Wigner matrices have E|H_ij|^2 = 1/N off the diagonal and
 E H_ii^2 = 2/(beta N) on it, so their spectrum fills [-2, 2]; the tridiagonal models are
-scaled to the same laws (see ``../shared/THEORY.md`` and the README).
+scaled to the same laws (see ``../shared/THEORY.md`` and the README). ``rmt.plot`` holds the
+plot helpers (matplotlib is imported only when one is called).
 """
 
+from . import plot
 from .counting import (
     count_below,
     counting_function,
@@ -13,23 +15,64 @@ from .counting import (
     spectral_histogram,
 )
 from .ensembles import goe, gse, gue, wigner, wishart
+from .index_theory import (
+    CoinFlipComparison,
+    coin_flip_comparison,
+    index_mean,
+    index_variance,
+    index_variance_constant,
+    log_prob_all_positive,
+)
+from .laws import index_fraction, marchenko_pastur, semicircle
+from .preconditioning import (
+    abs_diagonal,
+    condition_number,
+    equilibration_diagonal,
+    estimate_equilibration,
+    estimate_jacobi,
+    jacobi_diagonal,
+    log_guggenheimer_bound,
+    preconditioned_condition_number,
+    preconditioning_experiment,
+)
 from .samplers import edge_block_size, sample_index, sample_largest
+from .tracy_widom import tracy_widom
 from .tridiagonal import hermite_tridiagonal, laguerre_tridiagonal
 
 __all__ = [
+    "CoinFlipComparison",
+    "abs_diagonal",
+    "coin_flip_comparison",
+    "condition_number",
     "count_below",
     "counting_function",
     "edge_block_size",
     "eigenvalue_by_bisection",
+    "equilibration_diagonal",
+    "estimate_equilibration",
+    "estimate_jacobi",
     "goe",
     "gse",
     "gue",
     "hermite_tridiagonal",
     "index",
+    "index_fraction",
+    "index_mean",
+    "index_variance",
+    "index_variance_constant",
+    "jacobi_diagonal",
     "laguerre_tridiagonal",
+    "log_guggenheimer_bound",
+    "log_prob_all_positive",
+    "marchenko_pastur",
+    "plot",
+    "preconditioned_condition_number",
+    "preconditioning_experiment",
     "sample_index",
     "sample_largest",
+    "semicircle",
     "spectral_histogram",
+    "tracy_widom",
     "wigner",
     "wishart",
 ]

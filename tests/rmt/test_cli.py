@@ -1,0 +1,31 @@
+"""The ``rmt reproduce`` command: figures and a claims table, all claims agreeing."""
+
+import csv
+import subprocess
+import sys
+
+from rmt.cli import main
+
+
+def test_reproduce_quick(tmp_path, capsys):
+    code = main(["reproduce", "--quick", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    names = {p.name for p in tmp_path.iterdir()}
+    for png in ("semicircle.png", "index_distribution.png", "index_variance.png",
+                "tracy_widom.png", "gaussian_shell.png", "preconditioning.png"):
+        assert png in names
+        assert (tmp_path / png).stat().st_size > 10_000
+    with open(tmp_path / "claims.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 10
+    assert all(r["agrees"] == "True" for r in rows), out
+    assert code == 0
+    assert "claims" in (tmp_path / "claims.md").read_text()
+
+
+def test_cli_usage_errors():
+    bad = subprocess.run([sys.executable, "-m", "rmt.cli", "reproduce", "--rng", "x"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--rng" in bad.stderr
+    none = subprocess.run([sys.executable, "-m", "rmt.cli"], capture_output=True, text=True)
+    assert none.returncode == 2
