@@ -36,7 +36,7 @@ from .preconditioning import (
     preconditioning_experiment,
 )
 from .samplers import edge_block_size, sample_index, sample_largest
-from .tracy_widom import tracy_widom
+from .tracy_widom import edge_law, tracy_widom
 from .tridiagonal import hermite_tridiagonal, laguerre_tridiagonal
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "count_below",
     "counting_function",
     "edge_block_size",
+    "edge_law",
     "eigenvalue_by_bisection",
     "equilibration_diagonal",
     "estimate_equilibration",

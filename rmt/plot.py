@@ -112,14 +112,14 @@ def index_variance(ns, variances, *, beta: float = 1, errors=None, ax=None):
 
 
 def largest_eigenvalue(samples, n: int, *, beta: int = 1, ax=None, bins: int = 50):
-    """Histogram of N^(2/3) (lambda_max - 2) against the Tracy–Widom density."""
-    from .tracy_widom import tracy_widom
+    """Histogram of N^(2/3) (lambda_max - 2) against its limit :func:`rmt.edge_law`."""
+    from .tracy_widom import edge_law
 
     ax = _axes(ax)
     s = (np.asarray(samples, dtype=float).ravel() - 2) * n ** (2 / 3)
     ax.hist(s, bins=bins, density=True, alpha=0.55, label=f"N = {n:.0e}, {s.size} samples")
     x = np.linspace(min(s.min(), -6), max(s.max(), 3), 300)
-    ax.plot(x, tracy_widom(beta=beta).pdf(x), "k-", label=f"Tracy-Widom, beta = {beta}")
+    ax.plot(x, edge_law(beta).pdf(x), "k-", label=f"Tracy-Widom, beta = {beta}")
     ax.set_xlabel("N^(2/3) (lambda_max - 2)")
     ax.set_ylabel("density")
     ax.legend(fontsize="small")

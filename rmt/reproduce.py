@@ -23,7 +23,7 @@ from .index_theory import index_variance, log_prob_all_positive
 from .laws import marchenko_pastur, semicircle
 from .preconditioning import preconditioning_experiment
 from .samplers import sample_index, sample_largest
-from .tracy_widom import tracy_widom
+from .tracy_widom import edge_law
 
 __all__ = ["Claim", "reproduce"]
 
@@ -153,7 +153,7 @@ def figure_tracy_widom(out: Path, sizes: _Sizes, rng) -> list[Claim]:
         lm = sample_largest(n, size=m, beta=beta, rng=rng)
         plot.largest_eigenvalue(lm, n, beta=beta, ax=ax)
         s = (lm - 2) * n ** (2 / 3)
-        law = tracy_widom(beta=beta)
+        law = edge_law(beta)
         claims.append(Claim(f"mean of N^(2/3)(lambda_max - 2), beta = {beta}, N = {n:.0e}",
                             float(law.mean()), s.mean(), s.std(ddof=1) / np.sqrt(m),
                             n ** (-1 / 3)))

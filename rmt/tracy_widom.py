@@ -33,7 +33,7 @@ from scipy.stats import rv_continuous
 
 from rmt._validation import check_beta
 
-__all__ = ["tracy_widom"]
+__all__ = ["edge_law", "tracy_widom"]
 
 # Gauss–Legendre nodes of the Nystrom discretisation. Against 120 nodes, 60 give F and its
 # density to 1e-14 absolutely on the whole line, and F_2(0), F_1(0) to 1e-13 (40 would do for
@@ -397,3 +397,29 @@ def tracy_widom(beta: float = 1) -> rv_continuous:
     """
     beta = check_beta(beta, allowed=(1.0, 2.0, 4.0))
     return _DISTRIBUTIONS[int(beta)]
+
+
+def edge_law(beta: float = 1):
+    r"""Limit law of :math:`N^{2/3}(\lambda_{max} - 2)` in this library's normalisation.
+
+    ``tracy_widom(beta)`` for beta = 1, 2, and ``tracy_widom(4)`` scaled by
+    :math:`2^{-1/6}` for beta = 4 (see :func:`tracy_widom` for the two conventions), as a
+    frozen scipy distribution. This is the law :func:`rmt.sample_largest` samples from as
+    N grows.
+
+    Parameters
+    ----------
+    beta : {1, 2, 4}
+
+    Returns
+    -------
+    scipy.stats frozen distribution
+
+    Examples
+    --------
+    >>> from rmt.tracy_widom import edge_law
+    >>> round(float(edge_law(4).mean()), 4)
+    -2.0552
+    """
+    beta = check_beta(beta, allowed=(1.0, 2.0, 4.0))
+    return tracy_widom(beta)(scale=2.0 ** (-1 / 6) if beta == 4 else 1.0)
