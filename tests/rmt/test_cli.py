@@ -20,7 +20,7 @@ def test_reproduce_quick(tmp_path, capsys):
     assert len(rows) >= 10
     assert all(r["agrees"] == "True" for r in rows), out
     assert code == 0
-    assert "claims" in (tmp_path / "claims.md").read_text()
+    assert "| claim | theory | measured | agrees |" in (tmp_path / "claims.md").read_text()
 
 
 def test_cli_usage_errors():
