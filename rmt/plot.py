@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import as_generator, check_int, check_real_array
+
 __all__ = [
     "spectrum",
     "index_distribution",
@@ -41,8 +43,8 @@ def spectrum(eigenvalues, law=None, *, ax=None, bins: int = 60, label: str | Non
     bins : int
     label, title : str, optional
     """
+    ev = check_real_array("eigenvalues", eigenvalues, ndim_min=1).ravel()
     ax = _axes(ax)
-    ev = np.asarray(eigenvalues, dtype=float).ravel()
     ax.hist(ev, bins=bins, density=True, alpha=0.55, label=label or f"{ev.size} eigenvalues")
     if law is not None:
         lo, hi = law.support()
@@ -76,8 +78,12 @@ def index_distribution(indices, n: int, *, beta: float = 1, ax=None, coin_flip: 
 
     from .index_theory import index_variance
 
+    n = check_int("n", n)
+    indices = check_real_array("indices", indices, ndim_min=1)
+    if np.any(indices != np.round(indices)) or np.any(indices < 0) or np.any(indices > n):
+        raise ValueError(f"indices must be integers between 0 and n = {n}")
     ax = _axes(ax)
-    k = np.asarray(indices, dtype=np.int64).ravel() - n // 2
+    k = indices.astype(np.int64).ravel() - n // 2
     values, counts = np.unique(k, return_counts=True)
     ax.bar(values, counts / k.size, width=0.8, alpha=0.6, label=f"sampled, N = {n}")
     grid = np.arange(values.min() - 2, values.max() + 3)
@@ -97,8 +103,11 @@ def index_variance(ns, variances, *, beta: float = 1, errors=None, ax=None):
     """Measured index variances against ln N/(beta pi^2) + C_beta and the coin-flip N/4."""
     from .index_theory import index_variance as theory
 
+    ns = check_real_array("ns", ns, ndim_min=1)
+    variances = check_real_array("variances", variances, ndim_min=1)
+    if np.any(ns < 1) or ns.shape != variances.shape:
+        raise ValueError("ns must be sizes >= 1 with one variance each")
     ax = _axes(ax)
-    ns = np.asarray(ns, dtype=float)
     ax.errorbar(ns, variances, yerr=errors, fmt="o", label=f"measured, beta = {beta:g}")
     grid = np.geomspace(ns.min(), ns.max(), 100)
     ax.plot(grid, theory(grid.round().astype(np.int64), beta=beta), "k-", label="MNSV theory")
@@ -115,11 +124,13 @@ def largest_eigenvalue(samples, n: int, *, beta: int = 1, ax=None, bins: int = 5
     """Histogram of N^(2/3) (lambda_max - 2) against its limit :func:`rmt.edge_law`."""
     from .tracy_widom import edge_law
 
+    n = check_int("n", n)
+    law = edge_law(beta)
     ax = _axes(ax)
-    s = (np.asarray(samples, dtype=float).ravel() - 2) * n ** (2 / 3)
+    s = (check_real_array("samples", samples, ndim_min=1).ravel() - 2) * n ** (2 / 3)
     ax.hist(s, bins=bins, density=True, alpha=0.55, label=f"N = {n:.0e}, {s.size} samples")
     x = np.linspace(min(s.min(), -6), max(s.max(), 3), 300)
-    ax.plot(x, edge_law(beta).pdf(x), "k-", label=f"Tracy-Widom, beta = {beta}")
+    ax.plot(x, law.pdf(x), "k-", label=f"Tracy-Widom, beta = {beta}")
     ax.set_xlabel("N^(2/3) (lambda_max - 2)")
     ax.set_ylabel("density")
     ax.legend(fontsize="small")
@@ -135,10 +146,10 @@ def gaussian_shell(dims=(1, 2, 10, 100, 1000), *, samples: int = 20000, rng=None
     """
     import scipy.stats
 
-    from ._validation import as_generator
-
-    ax = _axes(ax)
+    dims = [check_int("dims", d) for d in np.atleast_1d(dims).tolist()]
+    samples = check_int("samples", samples, 2)
     gen = as_generator(rng)
+    ax = _axes(ax)
     for d in dims:
         r = np.sqrt(gen.chisquare(d, size=samples) / d)
         line = ax.hist(r, bins=80, density=True, histtype="step", label=f"d = {d}")[2][0]

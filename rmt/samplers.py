@@ -68,7 +68,10 @@ def sample_index(n: int, size: int | tuple[int, ...] | None = None, beta: float 
     n = check_int("n", n)
     shape = check_size(size)
     beta = check_beta(beta)
-    threshold = float(check_real_array("threshold", threshold))
+    threshold_arr = check_real_array("threshold", threshold)
+    if threshold_arr.ndim != 0:
+        raise ValueError(f"threshold must be a single number; got shape {threshold_arr.shape}")
+    threshold = float(threshold_arr)
     rng = as_generator(rng)
     total = 1 if shape is None else int(np.prod(shape))
     # The raw model is the scaled one times sqrt(beta n / 2): move the threshold instead.

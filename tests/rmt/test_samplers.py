@@ -126,3 +126,28 @@ def test_sample_largest_huge_n_is_cheap():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beta", [1, 2, 4])
+@pytest.mark.parametrize(("n", "m"), [(10**5, 4000), (10**6, 1000)])
+def test_index_variance_large_n(beta, n, m):
+    # As test_index_variance_against_theory, at the sizes of the talk (minutes).
+    ks = rmt.sample_index(n, size=m, beta=beta, rng=n + beta)
+    var = ks.var(ddof=1)
+    assert abs(var - rmt.index_variance(n, beta=beta)) < 4 * var * np.sqrt(2 / (m - 1)) + 1 / n
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beta", [1, 2, 4])
+def test_tracy_widom_at_n_1e8(beta):
+    # N = 10^8, 10^4 samples: standard error of the mean ~ 0.013, finite-N shift < 0.003.
+    n, m = 10**8, 10_000
+    law = rmt.edge_law(beta)
+    s = (rmt.sample_largest(n, size=m, beta=beta, rng=30 + beta) - 2) * n ** (2 / 3)
+    assert abs(s.mean() - law.mean()) < 4 * np.sqrt(law.var() / m) + n ** (-1 / 3)
+    grid = np.linspace(-8, 6, 281)
+    # KS against the exact cdf tabulated on a fine grid (linear interpolation error < 1e-4).
+    cdf = np.interp(np.sort(s), grid, law.cdf(grid))
+    d = np.max(np.maximum(np.arange(1, m + 1) / m - cdf, cdf - np.arange(m) / m))
+    assert d < 1.95 / np.sqrt(m)  # the 0.1% critical value of the KS statistic
