@@ -18,6 +18,7 @@ __all__ = [
     "check_positive_float",
     "check_real_array",
     "check_size",
+    "check_square",
     "check_symmetric",
 ]
 
@@ -97,11 +98,8 @@ def check_real_array(name: str, value, *, ndim_min: int = 0) -> np.ndarray:
     return arr
 
 
-def check_symmetric(name: str, matrix, *, rtol: float = 1e-10) -> np.ndarray:
-    """Return a finite real symmetric (or complex Hermitian) matrix or stack of matrices.
-
-    The matrix is accepted when ``|H - H^*| <= rtol * max|H|`` entrywise.
-    """
+def check_square(name: str, matrix) -> np.ndarray:
+    """Return a finite, non-empty numeric square matrix (or stack of them); ints become floats."""
     arr = np.asarray(matrix)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"{name} must be a numeric matrix; got dtype {arr.dtype}")
@@ -113,8 +111,15 @@ def check_symmetric(name: str, matrix, *, rtol: float = 1e-10) -> np.ndarray:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite; it contains NaN or Inf")
-    if arr.dtype.kind in "biu":
-        arr = arr.astype(np.float64)
+    return arr.astype(np.float64) if arr.dtype.kind in "biu" else arr
+
+
+def check_symmetric(name: str, matrix, *, rtol: float = 1e-10) -> np.ndarray:
+    """Return a finite real symmetric (or complex Hermitian) matrix or stack of matrices.
+
+    The matrix is accepted when ``|H - H^*| <= rtol * max|H|`` entrywise.
+    """
+    arr = check_square(name, matrix)
     scale = np.max(np.abs(arr))
     asym = np.max(np.abs(arr - np.conj(np.swapaxes(arr, -1, -2))))
     if asym > rtol * scale:

@@ -22,7 +22,7 @@ import scipy.stats
 from scipy.special import comb
 from scipy.stats import rv_continuous
 
-from rmt._validation import check_positive_float, check_real_array
+from ._validation import check_positive_float, check_real_array
 
 __all__ = ["index_fraction", "marchenko_pastur", "semicircle"]
 

@@ -58,11 +58,12 @@ from importlib import metadata
 import numpy as np
 import xarray as xr
 
-from rmt._validation import (
+from ._validation import (
     as_generator,
     check_int,
     check_positive_float,
     check_real_array,
+    check_square,
     check_symmetric,
 )
 
@@ -590,7 +591,7 @@ def log_guggenheimer_bound(A):
     >>> float(log_guggenheimer_bound(np.zeros((2, 2))))
     inf
     """
-    A = _check_square("A", A)
+    A = check_square("A", A)
     n = A.shape[-1]
     sign, logabsdet = np.linalg.slogdet(A)
     scale = np.abs(A).max(axis=(-2, -1))
@@ -599,21 +600,6 @@ def log_guggenheimer_bound(A):
         log_fro = np.log(safe) + np.log(np.linalg.norm(A / safe[..., None, None], axis=(-2, -1)))
         bound = math.log(2.0) - logabsdet + n * (log_fro - 0.5 * math.log(n))
     return np.where(sign == 0, np.inf, bound)[()]
-
-
-def _check_square(name: str, value) -> np.ndarray:
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biufc":
-        raise TypeError(f"{name} must be a numeric matrix; got dtype {arr.dtype}")
-    if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
-        raise ValueError(
-            f"{name} must be a square matrix (or a stack of them); got shape {arr.shape}"
-        )
-    if arr.shape[-1] == 0:
-        raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; it contains NaN or Inf")
-    return arr.astype(np.float64) if arr.dtype.kind in "biu" else arr
 
 
 # --------------------------------------------------------------------------------------------

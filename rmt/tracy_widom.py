@@ -31,7 +31,7 @@ from scipy.optimize import brentq
 from scipy.special import airy, kv, roots_legendre
 from scipy.stats import rv_continuous
 
-from rmt._validation import check_beta
+from ._validation import check_beta
 
 __all__ = ["edge_law", "tracy_widom"]
 
