@@ -56,6 +56,7 @@ from collections.abc import Callable
 from importlib import metadata
 
 import numpy as np
+import scipy.stats
 import xarray as xr
 
 from ._validation import (
@@ -66,6 +67,7 @@ from ._validation import (
     check_square,
     check_symmetric,
 )
+from .ensembles import wishart
 
 __all__ = [
     "abs_diagonal",
@@ -618,8 +620,7 @@ def preconditioning_experiment(
     Our protocol, in the spirit of Fig. 1 of Dauphin, de Vries & Bengio (2015) (not their code;
     their exact generator is not reproduced here). For each replicate ``matrix``:
 
-    1. ``Q`` is Haar-distributed on O(n) (QR of a Gaussian matrix with the signs of ``diag R``
-       moved into ``Q``; Mezzadri 2007).
+    1. ``Q`` is Haar-distributed on O(n) (:data:`scipy.stats.ortho_group`; Mezzadri 2007).
     2. Eigenvalue magnitudes ``|lambda|`` are the eigenvalues of a Wishart matrix
        ``X X^T / p`` with ``X`` an ``n x p`` standard Gaussian matrix, ``p = ceil(aspect n)``:
        a Marchenko–Pastur spectrum on about ``[(1 - c^{1/2})^2, (1 + c^{1/2})^2]``,
@@ -788,11 +789,8 @@ def preconditioning_experiment(
 
 def _experiment_matrices(gen: np.random.Generator, n: int, p: int, sigma: float) -> np.ndarray:
     """The convex and non-convex ``H = S A S`` of one replicate, stacked as (2, n, n)."""
-    z = gen.standard_normal((n, n))
-    q, r = np.linalg.qr(z)
-    q = q * np.where(np.diagonal(r) < 0, -1.0, 1.0)
-    x = gen.standard_normal((n, p))
-    magnitudes = np.abs(np.linalg.eigvalsh(x @ x.T / p))
+    q = scipy.stats.ortho_group.rvs(n, random_state=gen) if n > 1 else np.ones((1, 1))
+    magnitudes = np.abs(np.linalg.eigvalsh(wishart(n, p, rng=gen)))
     signs = np.where(gen.random(n) < 0.5, -1.0, 1.0)
     s = np.exp(sigma * gen.standard_normal(n))
     lam = np.stack([magnitudes, signs * magnitudes])
