@@ -99,8 +99,9 @@ def index_distribution(indices, n: int, *, beta: float = 1, ax=None, coin_flip: 
     return ax
 
 
-def index_variance(ns, variances, *, beta: float = 1, errors=None, ax=None):
-    """Measured index variances against ln N/(beta pi^2) + C_beta and the coin-flip N/4."""
+def index_variance(ns, variances, *, beta: float = 1, errors=None, ax=None,
+                   coin_flip: bool = True):
+    """Measured index variances against ln N/(beta pi^2) + C_beta (and the coin-flip N/4)."""
     from .index_theory import index_variance as theory
 
     ns = check_real_array("ns", ns, ndim_min=1)
@@ -110,8 +111,10 @@ def index_variance(ns, variances, *, beta: float = 1, errors=None, ax=None):
     ax = _axes(ax)
     ax.errorbar(ns, variances, yerr=errors, fmt="o", label=f"measured, beta = {beta:g}")
     grid = np.geomspace(ns.min(), ns.max(), 100)
-    ax.plot(grid, theory(grid.round().astype(np.int64), beta=beta), "k-", label="MNSV theory")
-    ax.plot(grid, grid / 4, "r--", label="coin flips, N/4")
+    ax.plot(grid, theory(grid.round().astype(np.int64), beta=beta), "k-",
+            label=f"MNSV theory, beta = {beta:g}")
+    if coin_flip:
+        ax.plot(grid, grid / 4, "r--", label="coin flips, N/4")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("N")

@@ -130,7 +130,7 @@ def figure_index(out: Path, sizes: _Sizes, rng) -> list[Claim]:
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for beta in (1, 2):
         plot.index_variance(sizes.index_ns, variances[beta], beta=beta, errors=errors[beta],
-                            ax=ax)
+                            ax=ax, coin_flip=beta == 1)
     ax.set_title("The index is rigid: Var grows like ln N, not N/4")
     _save(fig, out, "index_variance.png")
     # P(all eigenvalues > 0): exact at N = 2 against Monte Carlo, and the N = 10^6 contrast.
