@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import time
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,12 @@ from .preconditioning import preconditioning_experiment
 from .samplers import sample_index, sample_largest
 from .tracy_widom import edge_law
 
-__all__ = ["Claim", "reproduce"]
+__all__ = ["Claim", "reproduce", "save_figure"]
+
+#: Entry-point group through which packages built on ``rmt`` (``fields``, ``optim``, a user's
+#: own) add figures: each entry is a callable ``(out: Path, quick: bool, rng: Generator) ->
+#: list[Claim]``. ``rmt`` never imports them by name (ARCHITECTURE.md: no upward imports).
+FIGURE_GROUP = "rmt.figures"
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,8 @@ _FULL = _Sizes(2000, (10**2, 10**3, 10**4, 10**5, 10**6), (40000, 20000, 10000, 
 _QUICK = _Sizes(600, (10**2, 10**3, 10**4), (10000, 4000, 1000), 10**5, 2000, 100_000, 40, 60)
 
 
-def _save(fig, out: Path, name: str) -> None:
+def save_figure(fig, out: Path, name: str) -> None:
+    """Save ``fig`` as ``out/name`` (tight layout, 110 dpi) and close it."""
     fig.tight_layout()
     fig.savefig(out / name, dpi=110)
     import matplotlib.pyplot as plt
@@ -100,7 +107,7 @@ def figure_spectra(out: Path, sizes: _Sizes, rng) -> list[Claim]:
     for ax, (name, ev, law) in zip(axes.flat, panels, strict=True):
         plot.spectrum(ev, law, ax=ax, title=f"{name}, N = {n}")
         claims.append(_ks_claim(name, ev, law))
-    _save(fig, out, "semicircle.png")
+    save_figure(fig, out, "semicircle.png")
     return claims
 
 
@@ -126,13 +133,13 @@ def figure_index(out: Path, sizes: _Sizes, rng) -> list[Claim]:
             if beta == 1 and n in shown:
                 plot.index_distribution(ks, n, beta=1, ax=next(ax_iter),
                                         coin_flip=n <= 10**2)
-    _save(fig, out, "index_distribution.png")
+    save_figure(fig, out, "index_distribution.png")
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for beta in (1, 2):
         plot.index_variance(sizes.index_ns, variances[beta], beta=beta, errors=errors[beta],
                             ax=ax, coin_flip=beta == 1)
     ax.set_title("The index is rigid: Var grows like ln N, not N/4")
-    _save(fig, out, "index_variance.png")
+    save_figure(fig, out, "index_variance.png")
     # P(all eigenvalues > 0): exact at N = 2 against Monte Carlo, and the N = 10^6 contrast.
     m = sizes.pd_reps
     H = goe(2, rng=rng, size=m)
@@ -160,7 +167,7 @@ def figure_tracy_widom(out: Path, sizes: _Sizes, rng) -> list[Claim]:
         claims.append(Claim(f"variance of N^(2/3)(lambda_max - 2), beta = {beta}",
                             float(law.var()), s.var(ddof=1),
                             s.var(ddof=1) * np.sqrt(2.2 / m)))
-    _save(fig, out, "tracy_widom.png")
+    save_figure(fig, out, "tracy_widom.png")
     return claims
 
 
@@ -170,7 +177,7 @@ def figure_gaussian_shell(out: Path, sizes: _Sizes, rng) -> list[Claim]:
     fig, ax = plt.subplots(figsize=(6, 4.5))
     plot.gaussian_shell(rng=rng, ax=ax)
     ax.set_title("Gaussian mass concentrates on a shell in high dimension")
-    _save(fig, out, "gaussian_shell.png")
+    save_figure(fig, out, "gaussian_shell.png")
     d, m = 1000, 20000
     r = np.linalg.norm(rng.standard_normal((m, d)), axis=1) / np.sqrt(d)
     return [Claim("std of |x|/sqrt(d), d = 1000 (theory ~ 1/sqrt(2d))",
@@ -182,7 +189,7 @@ def figure_preconditioning(out: Path, sizes: _Sizes, rng) -> list[Claim]:
     ds = preconditioning_experiment(n=sizes.precond_n, n_matrices=sizes.precond_matrices,
                                     rng=rng)
     axes = plot.preconditioning(ds)
-    _save(axes[0].figure, out, "preconditioning.png")
+    save_figure(axes[0].figure, out, "preconditioning.png")
     red = ds["log10_reduction"]
     claims = []
     for kind, relation, allowance in (("non-convex", "greater", 0.0), ("convex", "equal", 0.2)):
@@ -198,7 +205,10 @@ def figure_preconditioning(out: Path, sizes: _Sizes, rng) -> list[Claim]:
 
 
 def reproduce(out: str | Path = "results", *, quick: bool = False, rng=0) -> list[Claim]:
-    """Regenerate every figure of the notebook and the claims table in ``out``.
+    """Regenerate every figure of the notebooks and the claims table in ``out``.
+
+    The figures of ``rmt`` itself come first, then those registered by other packages under
+    the entry-point group ``rmt.figures`` (``fields`` registers its own), in name order.
 
     Parameters
     ----------
@@ -220,15 +230,18 @@ def reproduce(out: str | Path = "results", *, quick: bool = False, rng=0) -> lis
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sizes = _QUICK if quick else _FULL
-    seeds = np.random.SeedSequence(as_generator(rng).integers(2**63)).spawn(5)
-    figures = (figure_spectra, figure_index, figure_tracy_widom, figure_gaussian_shell,
-               figure_preconditioning)
+    # (name, function, its size argument): rmt's own take the sizes, plug-ins take ``quick``.
+    figures = [(f.__name__.removeprefix("figure_"), f, sizes)
+               for f in (figure_spectra, figure_index, figure_tracy_widom,
+                         figure_gaussian_shell, figure_preconditioning)]
+    figures += [(ep.name, ep.load(), quick)
+                for ep in sorted(entry_points(group=FIGURE_GROUP), key=lambda ep: ep.name)]
+    seeds = np.random.SeedSequence(as_generator(rng).integers(2**63)).spawn(len(figures))
     claims: list[Claim] = []
-    for fig, seed in zip(figures, seeds, strict=True):
+    for (name, make, size_arg), seed in zip(figures, seeds, strict=True):
         t0 = time.perf_counter()
-        claims += fig(out, sizes, np.random.default_rng(seed))
-        print(f"{fig.__name__.removeprefix('figure_'):>15}: {time.perf_counter() - t0:6.1f} s",
-              flush=True)
+        claims += make(out, size_arg, np.random.default_rng(seed))
+        print(f"{name:>22}: {time.perf_counter() - t0:6.1f} s", flush=True)
     _write_claims(out, claims)
     return claims
 

@@ -12,7 +12,8 @@ def test_reproduce_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     names = {p.name for p in tmp_path.iterdir()}
     for png in ("semicircle.png", "index_distribution.png", "index_variance.png",
-                "tracy_widom.png", "gaussian_shell.png", "preconditioning.png"):
+                "tracy_widom.png", "gaussian_shell.png", "preconditioning.png",
+                "random_field_2d.png", "bray_dean.png", "hessian_spectra.png", "spin_glass.png"):
         assert png in names
         assert (tmp_path / png).stat().st_size > 10_000
     with open(tmp_path / "claims.csv") as fh:
