@@ -11,14 +11,13 @@ the per-pair ratios is reported. Not a test: nothing here asserts.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_rmt import ratio  # noqa: E402  (a sibling script, not a package)
+from bench_rmt import ratio, run  # noqa: E402  (a sibling script, not a package)
 
 from fields.grf import GaussianField  # noqa: E402
 from fields.kernels import SquaredExponential  # noqa: E402
@@ -54,14 +53,7 @@ def rows(repeats: int):
            ratio(lambda: field.value_and_grad(x), numpy_value_and_grad, repeats))
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args(argv)
-    print("| operation | baseline | target | ratio | time | baseline time |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, base, target, (r, c, b) in rows(args.repeats):
-        print(f"| {name} | {base} | {target} | {r:.3g} | {c * 1e3:.3g} ms | {b * 1e3:.3g} ms |",
-              flush=True)
+    run(rows, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -73,8 +73,9 @@ def rows(repeats: int):
                      d, e, select="i", select_range=(n - 1, n - 1)), max(3, repeats // 2)))
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run(rows, doc: str, argv=None) -> None:
+    """Parse ``--repeats`` and print the markdown table of ``rows(repeats)``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
     print("| operation | baseline | target | ratio | time | baseline time |")
@@ -82,6 +83,10 @@ def main(argv=None) -> None:
     for name, base, target, (r, c, b) in rows(args.repeats):
         print(f"| {name} | {base} | {target} | {r:.3g} | {c * 1e3:.3g} ms | {b * 1e3:.3g} ms |",
               flush=True)
+
+
+def main(argv=None) -> None:
+    run(rows, __doc__, argv)
 
 
 if __name__ == "__main__":
