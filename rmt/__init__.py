@@ -23,6 +23,7 @@ from .index_theory import (
     index_variance_constant,
     log_prob_all_positive,
 )
+from .lanczos import LanczosResult, lanczos
 from .laws import index_fraction, marchenko_pastur, semicircle
 from .preconditioning import (
     abs_diagonal,
@@ -41,6 +42,7 @@ from .tridiagonal import hermite_tridiagonal, laguerre_tridiagonal
 
 __all__ = [
     "CoinFlipComparison",
+    "LanczosResult",
     "abs_diagonal",
     "coin_flip_comparison",
     "condition_number",
@@ -63,6 +65,7 @@ __all__ = [
     "index_variance_constant",
     "jacobi_diagonal",
     "laguerre_tridiagonal",
+    "lanczos",
     "log_guggenheimer_bound",
     "log_prob_all_positive",
     "marchenko_pastur",

@@ -51,9 +51,7 @@ Amer. Math. Soc. 54 (2007) 592-604.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
-from importlib import metadata
 
 import numpy as np
 import scipy.stats
@@ -61,11 +59,13 @@ import xarray as xr
 
 from ._validation import (
     as_generator,
+    as_seed_sequence,
     check_int,
     check_positive_float,
     check_real_array,
     check_square,
     check_symmetric,
+    library_version,
 )
 from .ensembles import wishart
 
@@ -708,7 +708,7 @@ def preconditioning_experiment(
     aspect = check_positive_float("aspect", aspect)
     if aspect < 1:
         raise ValueError(f"aspect must be >= 1 (a non-singular Wishart matrix); got {aspect:g}")
-    root = _as_seed_sequence(rng)
+    root = as_seed_sequence(rng)
     p = math.ceil(aspect * n)
 
     log10_condition = np.empty((len(_KINDS), len(_PRECONDITIONERS), n_matrices))
@@ -760,7 +760,7 @@ def preconditioning_experiment(
             "title": "Diagonal preconditioning of convex and non-convex random Hessians",
             "source": "rmt.preconditioning.preconditioning_experiment",
             "library": "rmt-landscapes",
-            "library_version": _library_version(),
+            "library_version": library_version(),
             "seed_entropy": str(root.entropy),
             "seed_spawn_key": str(tuple(root.spawn_key)),
             "n": n,
@@ -797,22 +797,3 @@ def _experiment_matrices(gen: np.random.Generator, n: int, p: int, sigma: float)
     A = (q * lam[:, None, :]) @ q.T
     A = 0.5 * (A + np.swapaxes(A, -1, -2))
     return s[:, None] * A * s[None, :]
-
-
-def _as_seed_sequence(rng) -> np.random.SeedSequence:
-    """A SeedSequence from None, an int, a SeedSequence, a Generator or a BitGenerator."""
-    if isinstance(rng, np.random.SeedSequence):
-        return rng
-    gen = as_generator(rng)
-    if isinstance(rng, (np.random.Generator, np.random.BitGenerator)):
-        return np.random.SeedSequence(gen.integers(0, 2**32, size=4, dtype=np.uint64).tolist())
-    if isinstance(rng, numbers.Integral):
-        return np.random.SeedSequence(int(rng))
-    return np.random.SeedSequence()
-
-
-def _library_version() -> str:
-    try:
-        return metadata.version("rmt-landscapes")
-    except metadata.PackageNotFoundError:
-        return "unknown"
