@@ -16,7 +16,7 @@ run cleanly with ``status = "diverged"``; the rows after it hold NaN.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import xarray as xr
@@ -63,6 +63,7 @@ def run(
     grad_noise: float = 0.0,
     batch_size: int | None = None,
     grad_tol: float | None = None,
+    stop: Callable[[np.ndarray, float, float], bool] | None = None,
     rng=None,
 ) -> xr.Dataset:
     r"""Run ``optimizer`` on ``surface`` from ``x0`` for ``steps`` steps and record the path.
@@ -97,6 +98,9 @@ def run(
         (the recorded value and gradient norm stay those of the full surface).
     grad_tol : float, optional
         Stop early, with ``status = "converged"``, once ``|grad f| <= grad_tol``.
+    stop : callable, optional
+        ``stop(x, value, grad_norm) -> bool``, asked at every step: stop early, with
+        ``status = "stopped"``, once it returns True (a target loss, leaving a region...).
     rng : None, int, SeedSequence or Generator
         Root of the run's randomness: the optimiser's state, the gradient noise and the
         minibatches each get their own child, so the same seed gives the same trajectory.
@@ -106,10 +110,11 @@ def run(
     xarray.Dataset
         Over dimension ``step`` (coordinate: the step numbers recorded), the variables asked
         for (``x`` also over ``coord``), plus ``index_fraction`` beside ``index``.
-        ``attrs``: ``status`` (``"completed"``, ``"converged"`` or ``"diverged"``),
-        ``steps_taken``, ``diverged_at`` (the first step whose point, value or gradient was not
-        finite; -1 if none), ``optimizer`` and its hyperparameters (``opt.<name>``), the
-        surface, ``grad_noise``, ``batch_size``, library version and seed entropy.
+        ``attrs``: ``status`` (``"completed"``, ``"converged"``, ``"diverged"`` or
+        ``"stopped"``), ``steps_taken``, ``diverged_at`` (the first step whose point, value or
+        gradient was not finite; -1 if none), ``optimizer`` and its hyperparameters
+        (``opt.<name>``), the surface, ``grad_noise``, ``batch_size``, library version and
+        seed entropy.
 
     Raises
     ------
@@ -148,6 +153,8 @@ def run(
     grad_noise = check_positive_float("grad_noise", grad_noise, allow_zero=True)
     if grad_tol is not None:
         grad_tol = check_positive_float("grad_tol", grad_tol)
+    if stop is not None and not callable(stop):
+        raise TypeError(f"stop must be callable(x, value, grad_norm); got {type(stop).__name__}")
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, 1)
         if not callable(getattr(surface, "minibatch", None)):
@@ -171,13 +178,17 @@ def run(
             if not (math.isfinite(value) and math.isfinite(gnorm)):
                 status, diverged_at, taken = "diverged", t, t
                 break
-            converged = grad_tol is not None and gnorm <= grad_tol
-            if t in to_record or converged:
-                last = t == steps or converged
+            early = None
+            if grad_tol is not None and gnorm <= grad_tol:
+                early = "converged"
+            elif stop is not None and stop(x, value, gnorm):
+                early = "stopped"
+            if t in to_record or early:
+                last = t == steps or early is not None
                 rows[t] = _row(record, surface, x, value, gnorm,
                                last or t % index_every == 0, index_rng)
-            if converged:
-                status, taken = "converged", t
+            if early:
+                status, taken = early, t
                 break
             if t == steps:
                 break
@@ -197,8 +208,9 @@ def run(
             x = x_new
             value, grad = value_and_grad(surface, x)
 
-    kept = [t for t in planned if t <= taken] if status == "converged" else planned
-    if status == "converged" and kept[-1] != taken:
+    early = status in ("converged", "stopped")
+    kept = [t for t in planned if t <= taken] if early else planned
+    if early and kept[-1] != taken:
         kept.append(taken)
     names = [r for r in record if r != "x"] + (["index_fraction"] if "index" in record else [])
     data_vars = {}

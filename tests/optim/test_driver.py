@@ -195,3 +195,13 @@ def test_bad_input():
                           needs=("hvp",))
     with pytest.raises(TypeError, match="hvp"):
         run(LeastSquares(np.eye(2), np.ones(2)), needs_hvp, [1.0, 1.0], 3)
+
+
+def test_stop_callback_ends_the_run_where_it_first_holds():
+    # x_t = 0.5^t: the value 0.5 x^2 drops below 1e-4 first at t = 7 (0.5^14 / 2 = 3.05e-5).
+    traj = run(Bowl([1.0]), gd(0.5), [1.0], 100, record_every=50,
+               stop=lambda x, value, grad_norm: value < 1e-4)
+    assert traj.attrs["status"] == "stopped" and traj.attrs["steps_taken"] == 7
+    assert list(traj.step.values) == [0, 7]
+    with pytest.raises(TypeError, match="stop"):
+        run(Bowl([1.0]), gd(0.5), [1.0], 3, stop=1)

@@ -1,0 +1,105 @@
+"""Saddle dynamics: gradient descent stalls, Newton is attracted, saddle-free methods escape."""
+
+import math
+
+import numpy as np
+import pytest
+
+import optim
+from optim.saddles import QuarticSaddle, escape_time, gd_escape_steps, random_saddle, saddle_2d
+
+DELTAS = 10.0 ** -np.arange(2, 13, 2)
+
+
+def test_quartic_saddle_derivatives():
+    s = random_saddle(12, 4, rng=0, quartic=0.7)
+    assert s.index == 4
+    x, v = np.random.default_rng(1).standard_normal((2, 12))
+    h = s.hess(x)
+    np.testing.assert_allclose(s.hvp(x, v), h @ v, rtol=1e-12)
+    eps = 1e-6
+    fd = [(s.value(x + eps * e) - s.value(x - eps * e)) / (2 * eps) for e in np.eye(12)]
+    np.testing.assert_allclose(fd, s.grad(x), rtol=1e-6, atol=1e-8)
+    gd = [(s.grad(x + eps * e) - s.grad(x - eps * e)) / (2 * eps) for e in np.eye(12)]
+    np.testing.assert_allclose(np.array(gd).T, h, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.linalg.eigvalsh(s.hess(s.center)), np.sort(s.eigenvalues),
+                               atol=1e-12)
+    # The minima along each negative direction: y = sqrt(|lambda| / kappa), f = -lambda^2/(4 k)
+    i = int(np.argmin(s.eigenvalues))
+    y = math.sqrt(-s.eigenvalues[i] / 0.7)
+    xm = s.rotation[:, i] * y
+    assert np.linalg.norm(s.grad(xm)) < 1e-12
+    assert s.value(xm) == pytest.approx(-s.eigenvalues[i] ** 2 / (4 * 0.7))
+
+
+def test_random_saddle_index_and_gap():
+    for index in (1, 25, 49):
+        s = random_saddle(50, index, rng=index)
+        assert s.index == index and np.min(np.abs(s.eigenvalues)) >= 0.5 / 50 - 1e-15
+
+
+def test_gradient_descent_escape_time_grows_like_log_inverse_distance():
+    # Each factor 100 closer costs log(100) / log(1 + lr |lambda_min|) more steps: exactly,
+    # up to the rounding of a step count to an integer (+-1).
+    lr = 0.1
+    ds = escape_time(saddle_2d(1.0, -1.0), {"gd": optim.chain(optim.scale(-lr))}, DELTAS,
+                     rng=0)
+    steps = ds.steps.sel(optimizer="gd").values
+    assert ds.escaped.all()
+    per_decade_pair = math.log(100) / math.log1p(lr)
+    np.testing.assert_allclose(np.diff(steps), per_decade_pair, atol=1.0)
+    # ... and halving |lambda_min| doubles it (to first order in lr |lambda|).
+    slow = escape_time(saddle_2d(1.0, -0.5), {"gd": optim.chain(optim.scale(-lr))}, DELTAS,
+                       radius=ds.attrs["radius"], rng=0)
+    np.testing.assert_allclose(np.diff(slow.steps.values[0]),
+                               math.log(100) / math.log1p(lr * 0.5), atol=1.0)
+
+
+def test_gradient_descent_on_a_random_high_dimensional_saddle_follows_the_linear_law():
+    # N = 100, index 30, Haar eigenvectors. With an escape radius well inside the quartic
+    # (|y| <= 0.05 sqrt(|lambda|/kappa): the cubic force is 0.25 % of the linear one) the
+    # escape step is that of the linear map y -> (1 - lr lambda) y, computed here exactly.
+    s = random_saddle(100, 30, rng=0)
+    lr = 0.1
+    radius = 0.05 * math.sqrt(-s.eigenvalues.min())
+    ds = escape_time(s, {"gd": optim.chain(optim.scale(-lr))}, DELTAS[DELTAS < radius],
+                     radius=radius, max_steps=5000, rng=3)
+    u = np.random.default_rng(np.random.SeedSequence(3).spawn(2)[0]).standard_normal(100)
+    y0 = s.rotation.T @ (u / np.linalg.norm(u))
+    t = np.arange(2001)[:, None]
+    growth = (1 - lr * s.eigenvalues) ** t * y0          # (steps, N) for delta = 1
+    norms = np.linalg.norm(growth, axis=1)
+    for delta, steps in zip(ds.distance.values, ds.steps.values[0], strict=True):
+        predicted = int(np.argmax(delta * norms >= radius))
+        assert abs(steps - predicted) <= 1
+    # For small delta the slope in log(1/delta) approaches 1 / log(1 + lr |lambda_min|)
+    # from above (the next eigenvalues grow almost as fast): within 10 %.
+    slope = np.diff(ds.steps.values[0])[-1] / math.log(100)
+    lam = np.sort(s.eigenvalues)
+    assert 1 / math.log1p(-lr * lam[0]) <= slope * 1.02
+    assert slope < 1.1 / math.log1p(-lr * lam[0])
+
+
+def test_gd_escape_steps_formula():
+    assert gd_escape_steps(0.1, -1.0, 1e-4, 1.0) == pytest.approx(math.log(1e4) / math.log(1.1))
+    with pytest.raises(ValueError, match="lam_min"):
+        gd_escape_steps(0.1, 1.0, 1e-4, 1.0)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="nonzero"):
+        QuarticSaddle([1.0, 0.0])
+    with pytest.raises(ValueError, match="orthogonal"):
+        QuarticSaddle([1.0, -1.0], rotation=np.ones((2, 2)))
+    with pytest.raises(ValueError, match="index"):
+        random_saddle(5, 5)
+    with pytest.raises(ValueError, match="lam_minus"):
+        saddle_2d(1.0, 0.5)
+    s = saddle_2d()
+    gd = {"gd": optim.chain(optim.scale(-0.1))}
+    with pytest.raises(ValueError, match="distances"):
+        escape_time(s, gd, [-1e-3])
+    with pytest.raises(ValueError, match="escape radius"):
+        escape_time(s, gd, [0.9])
+    with pytest.raises(TypeError, match="Transform"):
+        escape_time(s, {"gd": 0.1}, [1e-3])
