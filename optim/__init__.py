@@ -3,10 +3,54 @@
 Works on every surface of :mod:`fields` and on any object with the Surface members of
 ``../shared/ARCHITECTURE.md`` (``dim``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
 ``hess``). ``optim`` depends on ``rmt`` and ``fields``; nothing below it imports it.
+
+Optimisers are pure ``init``/``update`` pairs (:mod:`optim.base`) that compose with
+:func:`chain`; :func:`run` drives one on a surface and records the trajectory.
+Submodules used by name: ``optim.saddles`` (saddle dynamics) and ``optim.plot``.
 """
 
+from . import plot, saddles
 from .base import Transform, chain, scale, trace
+from .curvature import esgd, jacobi, scale_by_diagonal_curvature
 from .driver import run
+from .first_order import (
+    adam,
+    add_noise,
+    momentum,
+    perturbed_gd,
+    rmsprop,
+    scale_by_adam,
+    scale_by_rms,
+    sgd,
+    sgld,
+)
+from .newton import damped_newton, newton, saddle_free_newton, scale_by_newton
 from .surface import Curvature, curvature
 
-__all__ = ["Curvature", "Transform", "chain", "curvature", "run", "scale", "trace"]
+__all__ = [
+    "Curvature",
+    "Transform",
+    "adam",
+    "add_noise",
+    "chain",
+    "curvature",
+    "damped_newton",
+    "esgd",
+    "jacobi",
+    "momentum",
+    "newton",
+    "perturbed_gd",
+    "plot",
+    "rmsprop",
+    "run",
+    "saddle_free_newton",
+    "saddles",
+    "scale",
+    "scale_by_adam",
+    "scale_by_diagonal_curvature",
+    "scale_by_newton",
+    "scale_by_rms",
+    "sgd",
+    "sgld",
+    "trace",
+]
