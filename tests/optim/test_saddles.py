@@ -103,3 +103,57 @@ def test_bad_input():
         escape_time(s, gd, [0.9])
     with pytest.raises(TypeError, match="Transform"):
         escape_time(s, {"gd": 0.1}, [1e-3])
+
+
+@pytest.mark.parametrize("saddle", [saddle_2d(), random_saddle(100, 30, rng=0)],
+                         ids=["2-D", "N=100"])
+def test_newton_jumps_onto_the_saddle(saddle):
+    ds = escape_time(saddle, {"newton": optim.newton()}, DELTAS, max_steps=20, rng=0)
+    assert not ds.escaped.any()
+    assert ds.final_distance.max() < 1e-12
+    assert np.all(np.abs(ds.final_value) < 1e-20)
+
+
+def test_damping_hides_negative_curvature():
+    # Along lambda = -1 damped Newton multiplies y by alpha / (alpha - 1): escape per factor 100
+    # takes log(100) / log(alpha / (alpha - 1)) steps, growing like alpha log(100); below
+    # alpha = |lambda| / 2 the factor has modulus < 1 and the saddle attracts.
+    s = saddle_2d(1.0, -1.0)
+    opts = {f"alpha={a:g}": optim.damped_newton(damping=a) for a in (0.2, 2.0, 10.0)}
+    ds = escape_time(s, opts, DELTAS, max_steps=1000, rng=0)
+    assert not ds.escaped.sel(optimizer="alpha=0.2").any()
+    assert ds.final_distance.sel(optimizer="alpha=0.2").max() < 1e-12
+    for a in (2.0, 10.0):
+        steps = ds.steps.sel(optimizer=f"alpha={a:g}").values
+        np.testing.assert_allclose(np.diff(steps), math.log(100) / math.log(a / (a - 1)),
+                                   atol=1.0)
+
+
+@pytest.mark.parametrize("lam_minus", [-1.0, -0.1])
+def test_saddle_free_newton_escapes_in_log2_steps_whatever_the_curvature(lam_minus):
+    # |H|^{-1} H = sign(lambda): y doubles along negative curvature each step (damping 1e-4
+    # changes the factor by 1e-3), so each factor 100 costs log2(100) = 6.64 steps.
+    s = saddle_2d(1.0, lam_minus)
+    opts = {"exact": optim.saddle_free_newton(), "lanczos":
+            optim.saddle_free_newton(method="lanczos", rank=2)}
+    ds = escape_time(s, opts, DELTAS, max_steps=200, rng=0)
+    assert ds.escaped.all()
+    for name in opts:
+        np.testing.assert_allclose(np.diff(ds.steps.sel(optimizer=name).values),
+                                   math.log2(100), atol=1.0)
+
+
+def test_esgd_escapes_an_ill_conditioned_saddle_where_gradient_descent_crawls():
+    # lambda = (10, -0.1): gradient descent must keep lr < 2/10 and then escapes at rate
+    # 1 + 0.015 per step; ESGD divides by the equilibration diagonal |lambda| (exact here:
+    # diagonal Hessian, Rademacher probes) and escapes at rate 1 + lr = 1.5 per step.
+    s = saddle_2d(10.0, -0.1)
+    opts = {"gd": optim.sgd(0.15), "esgd": optim.esgd(0.5, every=1, probe="rademacher")}
+    ds = escape_time(s, opts, DELTAS, max_steps=20000, rng=0)
+    assert ds.escaped.all()
+    esgd = ds.steps.sel(optimizer="esgd").values
+    gd = ds.steps.sel(optimizer="gd").values
+    rate = 1 + 0.5 * 0.1 / (0.1 + 1e-4)
+    np.testing.assert_allclose(np.diff(esgd), math.log(100) / math.log(rate), atol=1.0)
+    np.testing.assert_allclose(np.diff(gd), math.log(100) / math.log1p(0.15 * 0.1), atol=1.0)
+    assert np.all(gd > 10 * esgd)

@@ -1,0 +1,121 @@
+"""Plot helpers for the figures of ``notebooks/03_saddles.ipynb``, in the style of ``rmt.plot``.
+
+Every helper draws on an existing ``ax`` (or a new figure when ``ax`` is None) and returns
+the axes; matplotlib is imported only when one is called.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["error_index_plane", "escape_times", "saddle_paths"]
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.figure().add_subplot()
+
+
+def saddle_paths(saddle, trajectories: dict, *, ax=None, extent: float = 1.2,
+                 title: str | None = None):
+    """Contours of a 2-D surface and the paths of several optimisers on it.
+
+    Parameters
+    ----------
+    saddle
+        A 2-D surface (for example :func:`optim.saddles.saddle_2d`).
+    trajectories : dict {str: xarray.Dataset}
+        Trajectories of :func:`optim.run` recorded with ``"x"``.
+    extent : float
+        Half-width of the square drawn around the origin.
+    """
+    if getattr(saddle, "dim", None) != 2:
+        raise ValueError("saddle_paths draws 2-D surfaces only")
+    ax = _axes(ax)
+    grid = np.linspace(-extent, extent, 201)
+    xx, yy = np.meshgrid(grid, grid)
+    zz = np.array([[saddle.value(np.array([a, b])) for a in grid] for b in grid])
+    ax.contour(xx, yy, zz, levels=25, colors="0.7", linewidths=0.6)
+    for (name, traj), color in zip(trajectories.items(), _colors(len(trajectories)),
+                                   strict=True):
+        x = traj.x.dropna("step", how="any").values
+        ax.plot(x[:, 0], x[:, 1], ".-", color=color, ms=3, lw=1, label=name)
+        ax.plot(x[-1, 0], x[-1, 1], "o", color=color, ms=6)
+    ax.plot(0, 0, "k+", ms=12, mew=2)
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+    ax.set_xlabel("positive-curvature direction")
+    ax.set_ylabel("negative-curvature direction")
+    ax.legend(fontsize="small", loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def escape_times(ds, *, ax=None, lr: float | None = None, title: str | None = None):
+    """Steps to leave the saddle against ``log10(1 / distance)``, one line per optimiser.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The output of :func:`optim.saddles.escape_time`.
+    lr : float, optional
+        Learning rate of gradient descent: draws the slope ``log 10 / log(1 + lr |lambda_min|)``
+        of the linearised escape law through the first gradient-descent point.
+    """
+    ax = _axes(ax)
+    decades = np.log10(1.0 / ds.distance.values)
+    for name, color in zip(ds.optimizer.values, _colors(ds.sizes["optimizer"]), strict=True):
+        steps = ds.steps.sel(optimizer=name).values
+        ok = np.isfinite(steps)
+        ax.plot(decades[ok], steps[ok], "o-", color=color, label=str(name))
+        if not ok.all():
+            ax.plot(decades[~ok], np.full((~ok).sum(), ds.attrs["max_steps"]), "x",
+                    color=color, ms=8, label=f"{name}: no escape")
+    if lr is not None:
+        slope = np.log(10) / np.log1p(lr * abs(ds.attrs["lambda_min"]))
+        ax.plot(decades, slope * (decades - decades[0]) + ds.steps.values[0, 0], "k--", lw=1,
+                label=r"$\log(1/\delta) / \log(1 + \eta|\lambda_{min}|)$")
+    ax.set_xlabel(r"$\log_{10}(1/\delta)$, start distance from the saddle")
+    ax.set_ylabel("steps to escape")
+    ax.set_yscale("log")
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def error_index_plane(ds, *, ax=None, title: str | None = None):
+    """Energy density against index fraction: critical points, trajectories and the theory.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The output of :func:`optim.error_index` (one surface): ``energy``, ``index_fraction``
+        and ``source`` over ``point``; ``theory_energy`` and ``theory_index_fraction``.
+    """
+    ax = _axes(ax)
+    sources = list(dict.fromkeys(ds.source.values.tolist()))
+    for source, color in zip(sources, _colors(len(sources)), strict=True):
+        sel = ds.source.values == source
+        marker = "o" if source == "critical point" else "."
+        ax.plot(ds.index_fraction.values[sel], ds.energy.values[sel], marker, color=color,
+                ms=5 if marker == "o" else 4, alpha=0.7, label=f"{source} ({sel.sum()})")
+    if "theory_index_fraction" in ds:
+        ax.plot(ds.theory_index_fraction, ds.theory_energy, "k-", lw=1.5,
+                label=ds.attrs.get("theory", "theory"))
+    ax.set_xlabel(r"index fraction $\alpha$")
+    ax.set_ylabel(r"energy density $f / N$")
+    ax.set_xlim(-0.02, 1.02)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _colors(n: int) -> list[str]:
+    return [f"C{i % 10}" for i in range(n)]
