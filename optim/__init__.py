@@ -6,13 +6,18 @@ Works on every surface of :mod:`fields` and on any object with the Surface membe
 
 Optimisers are pure ``init``/``update`` pairs (:mod:`optim.base`) that compose with
 :func:`chain`; :func:`run` drives one on a surface and records the trajectory.
-Submodules used by name: ``optim.saddles`` (saddle dynamics) and ``optim.plot``.
+Critical points: :func:`find_critical_points` (Newton, Newton-MR, gradient-norm minimisation,
+certified), :func:`compare_with_theory` (Bray–Dean and spin-glass laws, finite-N Kac–Rice),
+:func:`error_index` (the talk's error–index plane). Submodules used by name:
+``optim.saddles`` (saddle dynamics) and ``optim.plot``.
 """
 
 from . import plot, saddles
 from .base import Transform, chain, scale, trace
+from .critical import find_critical_points
 from .curvature import esgd, jacobi, scale_by_diagonal_curvature
 from .driver import run
+from .experiments import error_index, error_index_experiment
 from .first_order import (
     adam,
     add_noise,
@@ -26,6 +31,7 @@ from .first_order import (
 )
 from .newton import damped_newton, newton, saddle_free_newton, scale_by_newton
 from .surface import Curvature, curvature
+from .theory import compare_with_theory
 
 __all__ = [
     "Curvature",
@@ -33,9 +39,13 @@ __all__ = [
     "adam",
     "add_noise",
     "chain",
+    "compare_with_theory",
     "curvature",
     "damped_newton",
+    "error_index",
+    "error_index_experiment",
     "esgd",
+    "find_critical_points",
     "jacobi",
     "momentum",
     "newton",

@@ -82,7 +82,6 @@ def escape_times(ds, *, ax=None, lr: float | None = None, title: str | None = No
                 label=r"$\log(1/\delta) / \log(1 + \eta|\lambda_{min}|)$")
     ax.set_xlabel(r"$\log_{10}(1/\delta)$, start distance from the saddle")
     ax.set_ylabel("steps to escape")
-    ax.set_yscale("log")
     ax.legend(fontsize="small")
     if title:
         ax.set_title(title)
