@@ -97,6 +97,16 @@ def test_newton_mr_on_a_matern_field_follows_the_tilted_kac_rice_law():
     assert np.max(np.abs(cmp.index_fraction.values - naive)) > 0.05
 
 
+@pytest.mark.slow
+def test_newton_mr_on_a_smoother_matern_field_meets_every_criterion():
+    # Matérn nu = 5 (Student-t frequencies with 10 degrees of freedom, c = 4/3 != 1: the tilt
+    # still matters). Measured at seed 0: 72 distinct certified points (28 minima, index
+    # fraction up to 0.6), max bin difference 0.034, Pearson r 0.993; 213 s.
+    f = GaussianField(N_FIELD, Matern(nu=5.0), n_features=FEATURES, rng=0)
+    cps = find_critical_points(f, n_starts=400, method="newton-mr", rng=0, **MATERN_STARTS)
+    _check_index_law(cps, f, min_distinct=50)
+
+
 # ------------------------------------------------------------------ the spin-glass law -----
 
 
