@@ -302,7 +302,9 @@ def _log_x_pow_k(mu: float, x: np.ndarray, closed_form: bool) -> np.ndarray:
     integer) the finite sum :math:`K_{q+1/2}(x) = \sqrt{\pi / (2x)} e^{-x} \sum_{j=0}^{q}
     \frac{(q+j)!}{j! (q-j)!} (2x)^{-j}` is used (``K`` is even in its order). Otherwise scipy's
     exponentially scaled ``kve``, in log space so that nothing underflows at large ``x``; where
-    ``kve`` overflows (small ``x``, large ``mu > 0``) the small-``x`` series
+    ``kve`` overflows (small ``x``, large ``mu > 0``), or ``x`` is so small that the series
+    below is exact to ``e^-40`` (where ``kve``'s own ~1e-14 error would dominate), the
+    small-``x`` series
 
     .. math:: x^\mu K_\mu(x) = 2^{\mu-1} \Gamma(\mu) \sum_{k < \mu}
               \frac{(x^2/4)^k}{k! (1-\mu)_k} + O(x^{2\mu} \log x)
@@ -330,6 +332,12 @@ def _log_x_pow_k(mu: float, x: np.ndarray, closed_form: bool) -> np.ndarray:
         out = np.where(normal, np.log(np.where(normal, direct, 1.0)),
                        mu * np.log(x) + np.log(kve(order, x))) - x
     overflow = ~np.isfinite(out)
+    if mu > 0:
+        # Also where the neglected part x^(2 mu) |log x| is below e^-40 relative: there kve's
+        # ~1e-14 relative error would be the only error left (and break monotonicity near 0).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_x = np.log(x)
+            overflow |= (x > 0) & (2 * mu * log_x + np.log1p(np.abs(log_x)) < -40.0)
     if mu > 0 and np.any(overflow):
         quarter_x2 = 0.25 * x[overflow] ** 2
         term = np.ones_like(quarter_x2)

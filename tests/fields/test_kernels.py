@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import gamma, kv
 
@@ -167,6 +167,7 @@ def test_shapes_and_scalars():
 @settings(max_examples=40, deadline=None)
 @given(nu=st.floats(0.2, 20.0), ell=st.floats(0.1, 10.0),
        s=st.lists(st.floats(0.0, 1e3), min_size=2, max_size=8))
+@example(nu=1.625, ell=2.0, s=[2.8677775315788754e-93, 2.225073858507203e-309])  # kve near 0
 def test_covariance_is_a_decreasing_correlation(nu, ell, s):
     s = np.sort(np.asarray(s))
     c = Matern(nu=nu, lengthscale=ell).covariance(s)
