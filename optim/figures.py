@@ -103,9 +103,10 @@ def error_index_plane(out: Path, quick: bool, rng: np.random.Generator) -> list[
     Left: a squared-exponential Gaussian field (Bray–Dean scaling; N = 30, 200 finder
     starts; quick: N = 25, 120 starts). Right: the spherical 3-spin glass (N = 50; quick:
     N = 30). The issue's full-size checks (N = 50 and 100, 400 starts, several minutes each)
-    are the slow tests of ``tests/optim/test_theory.py``. Claims per surface: the largest difference between binned empirical index
-    fractions and the finite-N Kac–Rice prediction (at most 0.05, the issue's criterion) and
-    the Pearson correlation of energy and index fraction (above 0.9).
+    are the slow tests of ``tests/optim/test_theory.py``. Claims per surface: the largest
+    difference between binned empirical index fractions and the finite-N Kac–Rice prediction
+    (at most 0.05, the issue's criterion) and the Pearson correlation of energy and index
+    fraction (above 0.9).
     """
     import matplotlib.pyplot as plt
 
