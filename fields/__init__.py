@@ -6,10 +6,11 @@ Every surface is frozen once built (all randomness drawn at construction) and of
 
 Submodules used by name: ``fields.bray_dean`` (index fraction of critical points against
 energy, asymptotic and finite-N Kac–Rice) and ``fields.spin_glass`` (thresholds, layers and
-complexity of the spherical p-spin glass).
+complexity of the spherical p-spin glass) and ``fields.nn`` (neural-network losses: fully
+connected nets and deep autoencoders with exact R-operator Hessian-vector products).
 """
 
-from . import bray_dean, spin_glass
+from . import bray_dean, nn, spin_glass
 from .checks import DerivativeReport, check_derivatives
 from .grf import GaussianField
 from .grid import CriticalPoints, critical_points, grid_field, local_minima, plot_critical_points
@@ -35,6 +36,7 @@ __all__ = [
     "grid_field",
     "local_law",
     "local_minima",
+    "nn",
     "plot_critical_points",
     "sample_hessian_given_value",
     "sample_local",

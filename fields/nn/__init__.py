@@ -1,0 +1,16 @@
+"""Neural-network losses as surfaces: fully connected nets and deep autoencoders.
+
+A network's training loss is a surface over its flat parameter vector, with exact gradient
+(back-propagation), Hessian-vector product (Pearlmutter's R-operator), Gauss–Newton-vector
+product and dense Hessian (:mod:`fields.nn.mlp`); minibatch views give the stochastic
+gradients of SGD-style optimisers.
+"""
+
+from .activations import ACTIVATIONS
+from .autoencoder import CURVES_LAYERS, MNIST_LAYERS, Autoencoder
+from .init import INITS
+from .losses import LOSSES
+from .mlp import MLP
+
+__all__ = ["ACTIVATIONS", "CURVES_LAYERS", "INITS", "LOSSES", "MNIST_LAYERS", "MLP",
+           "Autoencoder"]
