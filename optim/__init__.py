@@ -9,7 +9,9 @@ Optimisers are pure ``init``/``update`` pairs (:mod:`optim.base`) that compose w
 Critical points: :func:`find_critical_points` (Newton, Newton-MR, gradient-norm minimisation,
 certified), :func:`compare_with_theory` (Bray–Dean and spin-glass laws, finite-N Kac–Rice),
 :func:`error_index` (the talk's error–index plane). Submodules used by name:
-``optim.saddles`` (saddle dynamics) and ``optim.plot``.
+``optim.saddles`` (saddle dynamics) and ``optim.plot``. Networks: :func:`train` and
+:func:`compare` (optimisers on minibatches with a shared learning-rate search),
+:func:`diagonal_similarity` (RMSProp against Jacobi and equilibration).
 """
 
 from . import plot, saddles
@@ -32,16 +34,20 @@ from .first_order import (
 from .newton import damped_newton, newton, saddle_free_newton, scale_by_newton
 from .surface import Curvature, curvature
 from .theory import compare_with_theory
+from .training import LearningRateSearch, compare, diagonal_similarity, train
 
 __all__ = [
     "Curvature",
+    "LearningRateSearch",
     "Transform",
     "adam",
     "add_noise",
     "chain",
+    "compare",
     "compare_with_theory",
     "curvature",
     "damped_newton",
+    "diagonal_similarity",
     "error_index",
     "error_index_experiment",
     "esgd",
@@ -63,4 +69,5 @@ __all__ = [
     "sgd",
     "sgld",
     "trace",
+    "train",
 ]

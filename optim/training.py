@@ -1,0 +1,494 @@
+r"""Minibatch training and the comparison of optimisers on one network (the talk's experiment 2).
+
+:func:`train` runs one optimiser for a number of epochs over a surface with minibatches (a
+network of :mod:`fields.nn`, or any surface with ``n_examples`` and ``minibatch(size, rng)``):
+each epoch shuffles the examples and takes one step per minibatch,
+
+.. math:: g_t = \nabla f_{B_t}(x_t), \qquad (s_t, \text{state}) =
+          \text{opt.update}(g_t, \text{state}, x_t, f_{B_t}), \qquad x_{t+1} = x_t + s_t,
+
+so curvature-based optimisers (Jacobi, ESGD) take their Hessian-vector products on the same
+minibatch ``B_t`` (Dauphin, de Vries & Bengio 2015, Algorithm 1). The loss on all examples is
+evaluated ``evaluations_per_epoch`` times per epoch. Work is counted in *gradient
+equivalents*: one minibatch gradient counts 1, one minibatch Hessian-vector product
+``hvp_cost`` (2 by default: "Hv for the price of two gradients"; the README records the
+ratio measured for the networks of :mod:`fields.nn`).
+
+:func:`compare` does this for several optimisers with the same learning-rate search for each
+(log-uniform random rates drawn once and shared, Bergstra & Bengio 2012), the same start and
+the same sequence of minibatches, and returns one dataset. The paper's expectation for deep
+autoencoders (Dauphin et al. 2015, Figure 4): ESGD at least as good as RMSProp, both better
+than SGD, Jacobi worst or unstable.
+
+:func:`diagonal_similarity` measures the talk's claim that RMSProp is a biased equilibration:
+at a point, the cosine similarity between the RMSProp diagonal
+:math:`\sqrt{E_B[g_B^2]}`, the Jacobi diagonal :math:`|E[v \odot H_B v]|` and the
+equilibration diagonal :math:`\sqrt{E[(H_B v)^2]}` (THEORY.md section 6).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import xarray as xr
+
+from rmt._validation import (
+    as_seed_sequence,
+    check_int,
+    check_positive_float,
+    check_real_array,
+    library_version,
+)
+
+from .base import Transform
+
+__all__ = ["LearningRateSearch", "compare", "diagonal_similarity", "train"]
+
+
+@dataclass(frozen=True)
+class LearningRateSearch:
+    """A random search of learning rates, the same for every optimiser.
+
+    Attributes
+    ----------
+    trials : int
+        Number of learning rates tried (drawn once, log-uniformly in ``[low, high]``).
+    low, high : float
+        Range of the learning rates, ``0 < low <= high``.
+    epochs : float
+        Training budget of each trial, in epochs (the best rate by final training loss is
+        then used for the full run; a diverged trial ranks last).
+    """
+
+    trials: int = 8
+    low: float = 1e-4
+    high: float = 1.0
+    epochs: int = 1
+
+    def __post_init__(self):
+        check_int("lr_search.trials", self.trials, 1)
+        check_int("lr_search.epochs", self.epochs, 1)
+        low = check_positive_float("lr_search.low", self.low)
+        high = check_positive_float("lr_search.high", self.high)
+        if low > high:
+            raise ValueError(f"lr_search needs low <= high; got low={low}, high={high}")
+
+
+def _child(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
+    """Child ``i`` of ``root``, the same however often it is asked for (``spawn`` is not)."""
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i))
+
+
+class _Counting:
+    """A surface wrapper counting gradients and Hessian-vector products."""
+
+    def __init__(self, surface):
+        self._surface = surface
+        self.dim = surface.dim
+        self.grads = 0
+        self.hvps = 0
+
+    def value(self, x):
+        return self._surface.value(x)
+
+    def grad(self, x):
+        self.grads += 1
+        return self._surface.grad(x)
+
+    def value_and_grad(self, x):
+        self.grads += 1
+        return self._surface.value_and_grad(x)
+
+    def hvp(self, x, v):
+        self.hvps += 1
+        return self._surface.hvp(x, v)
+
+    def __getattr__(self, name):  # hess, gvp, project, ...: passed through uncounted
+        return getattr(self._surface, name)
+
+
+def _check_minibatch_surface(surface) -> int:
+    for member in ("dim", "value", "grad", "minibatch"):
+        if not hasattr(surface, member):
+            raise TypeError(f"surface must have {member!r} (a network of fields.nn, or any "
+                            f"surface with n_examples and minibatch(size, rng)); "
+                            f"{type(surface).__name__} has none")
+    n = getattr(surface, "n_examples", None)
+    if n is None:
+        raise TypeError(f"surface must have n_examples (the number of training examples); "
+                        f"{type(surface).__name__} has none")
+    return int(n)
+
+
+def _epoch(surface, batch_size: int, n: int, gen: np.random.Generator):
+    """The minibatches of one epoch: a shuffled partition when the surface offers one."""
+    if callable(getattr(surface, "batches", None)):
+        yield from surface.batches(batch_size, gen)
+    else:
+        for _ in range(math.ceil(n / batch_size)):
+            yield surface.minibatch(batch_size, gen)
+
+
+def _metric(surface):
+    """The task error reported beside the loss, when the surface defines one."""
+    for name in ("reconstruction_error", "error_rate"):
+        fn = getattr(surface, name, None)
+        if callable(fn):
+            try:
+                fn(np.zeros(surface.dim))
+            except (ValueError, TypeError):
+                continue
+            return name, fn
+    return None, None
+
+
+def _check_x0(surface, x0) -> np.ndarray:
+    if x0 is None:
+        x0 = getattr(surface, "w0", None)
+        if x0 is None:
+            raise TypeError(f"x0 is required: {type(surface).__name__} has no w0")
+    x0 = check_real_array("x0", x0)
+    if x0.shape != (surface.dim,):
+        raise ValueError(f"x0 must have shape ({surface.dim},); got {x0.shape}")
+    return x0
+
+
+def _check_optimizer(name: str, opt) -> Transform:
+    if not isinstance(opt, Transform):
+        raise TypeError(f"optimizer {name!r} must be an optim Transform (or, with lr_search, "
+                        f"a callable lr -> Transform); got {type(opt).__name__}")
+    return opt
+
+
+def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 100,
+          x0=None, evaluations_per_epoch: int = 1, hvp_cost: float = 2.0,
+          diagonals: bool = False, diagonal_probes: int = 10, rng=None) -> xr.Dataset:
+    """Train with one optimiser on minibatches and record the loss along the way.
+
+    Parameters
+    ----------
+    surface
+        A surface with ``dim``, ``value``, ``grad``, ``n_examples`` and
+        ``minibatch(size, rng)`` (``batches(size, rng)`` is used for epochs when present;
+        ``hvp`` when the optimiser needs it).
+    optimizer : Transform
+        Any optimiser of :mod:`optim` (``opt.init`` / ``opt.update``).
+    epochs : int, default 10
+        Passes over the training examples, ``>= 1``.
+    batch_size : int, default 100
+        Examples per minibatch, ``1 <= batch_size <= n_examples``.
+    x0 : array_like, optional
+        Start; default ``surface.w0`` (the network's initial parameters).
+    evaluations_per_epoch : int, default 1
+        How often the full training loss is evaluated (at the end of equal parts of each
+        epoch, and once at the start).
+    hvp_cost : float, default 2
+        Gradient equivalents charged for one Hessian-vector product.
+    diagonals : bool, default False
+        Also record :func:`diagonal_similarity` at each evaluation.
+    diagonal_probes : int, default 10
+        Minibatches (and probes) per :func:`diagonal_similarity`.
+    rng : None, int, SeedSequence or Generator
+        Root of the run's randomness: child 0 orders the minibatches, child 1 seeds the
+        optimiser, child 2 the diagonal estimates.
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``evaluation``: ``epoch`` (coordinate, fractional), ``loss`` (full training
+        loss), ``error`` (the surface's ``reconstruction_error`` or ``error_rate`` when it has
+        one), ``gradient_equivalents``, ``steps``; with ``diagonals``, the cosines of
+        :func:`diagonal_similarity`. ``attrs``: ``status`` (``"completed"`` or
+        ``"diverged"``), ``diverged_at_epoch``, the optimiser and its hyperparameters, every
+        argument, the error's name, library version, seed entropy. After a divergence the
+        rows hold NaN.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A surface without minibatches, an optimiser that is not a Transform or needs a member
+        the surface lacks, bad counts or ``x0``.
+    """
+    n = _check_minibatch_surface(surface)
+    optimizer = _check_optimizer(getattr(optimizer, "name", "optimizer"), optimizer)
+    for member in optimizer.needs:
+        if not callable(getattr(surface, member, None)):
+            raise TypeError(f"{optimizer.name} needs surface.{member}; "
+                            f"{type(surface).__name__} has none")
+    epochs = check_int("epochs", epochs, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be at most n_examples = {n}; got {batch_size}")
+    evaluations_per_epoch = check_int("evaluations_per_epoch", evaluations_per_epoch, 1)
+    hvp_cost = check_positive_float("hvp_cost", hvp_cost, allow_zero=True)
+    diagonal_probes = check_int("diagonal_probes", diagonal_probes, 1)
+    x = _check_x0(surface, x0).copy()
+    root = as_seed_sequence(rng)
+    batch_seed, opt_seed, diag_seed = (_child(root, i) for i in range(3))
+    batch_gen = np.random.default_rng(batch_seed)
+    diag_gen = np.random.default_rng(diag_seed)
+    metric_name, _ = _metric(surface)
+
+    steps_per_epoch = math.ceil(n / batch_size)
+    if evaluations_per_epoch > steps_per_epoch:
+        raise ValueError(f"evaluations_per_epoch must be at most the {steps_per_epoch} steps "
+                         f"of an epoch; got {evaluations_per_epoch}")
+    marks = {round(steps_per_epoch * (j + 1) / evaluations_per_epoch)
+             for j in range(evaluations_per_epoch)}
+    n_eval = epochs * evaluations_per_epoch + 1
+    rows = {k: np.full(n_eval, np.nan) for k in ("epoch", "loss", "error",
+                                                "gradient_equivalents", "steps")}
+    cos_names = ("cos_rmsprop_equilibration", "cos_jacobi_equilibration",
+                 "cos_rmsprop_jacobi")
+    if diagonals:
+        rows.update({k: np.full(n_eval, np.nan) for k in cos_names})
+    state = optimizer.init(x, rng=np.random.default_rng(opt_seed))
+    status, diverged_at = "completed", math.nan
+    steps = 0
+    counted = _Counting(surface)
+
+    def record(i: int, epoch: float) -> bool:
+        with np.errstate(all="ignore"):
+            loss = float(surface.value(x))
+        rows["epoch"][i] = epoch
+        rows["loss"][i] = loss
+        rows["gradient_equivalents"][i] = counted.grads + hvp_cost * counted.hvps
+        rows["steps"][i] = steps
+        if metric_name is not None:
+            rows["error"][i] = float(getattr(surface, metric_name)(x))
+        if diagonals:
+            sim = diagonal_similarity(surface, x, batch_size=batch_size,
+                                      probes=diagonal_probes, rng=diag_gen)
+            for k in cos_names:
+                rows[k][i] = sim[k.removeprefix("cos_")]
+        return math.isfinite(loss)
+
+    record(0, 0.0)
+    i = 1
+    for epoch in range(epochs):
+        for t, batch in enumerate(_epoch(surface, batch_size, n, batch_gen)):
+            counted._surface = batch
+            with np.errstate(all="ignore"):
+                g = np.asarray(counted.grad(x), dtype=np.float64)
+                step, state = optimizer.update(g, state, x, counted)
+                x_new = x + np.asarray(step, dtype=np.float64)
+            steps += 1
+            if not np.all(np.isfinite(x_new)):
+                status, diverged_at = "diverged", epoch + (t + 1) / steps_per_epoch
+                break
+            x = x_new
+            if t + 1 in marks:
+                if not record(i, epoch + (t + 1) / steps_per_epoch):
+                    status, diverged_at = "diverged", rows["epoch"][i]
+                    rows["loss"][i] = np.nan
+                    break
+                i += 1
+        if status == "diverged":
+            break
+    data_vars = {
+        "loss": ("evaluation", rows["loss"], {"long_name": "training loss (all examples)"}),
+        "error": ("evaluation", rows["error"],
+                  {"long_name": metric_name or "none (the surface defines no error)"}),
+        "gradient_equivalents": ("evaluation", rows["gradient_equivalents"],
+                                 {"long_name": f"minibatch gradients + {hvp_cost:g} x "
+                                               f"minibatch Hessian-vector products"}),
+        "steps": ("evaluation", rows["steps"], {"long_name": "optimiser steps"}),
+    }
+    if diagonals:
+        for k in cos_names:
+            data_vars[k] = ("evaluation", rows[k], {"long_name": k.replace("_", " ")})
+    attrs = {
+        "status": status, "diverged_at_epoch": diverged_at, "optimizer": optimizer.name,
+        "hyperparameters": repr(optimizer), "epochs": epochs, "batch_size": batch_size,
+        "evaluations_per_epoch": evaluations_per_epoch, "hvp_cost": hvp_cost,
+        "error_name": metric_name or "", "surface": repr(surface),
+        "library_version": library_version(), "seed_entropy": str(root.entropy),
+        "seed_spawn_key": str(root.spawn_key),
+    }
+    return xr.Dataset(data_vars, coords={"epoch": ("evaluation", rows["epoch"])},
+                      attrs=attrs)
+
+
+def _search(surface, factory: Callable[[float], Transform], rates: np.ndarray, *,
+            search: LearningRateSearch, batch_size: int, x0, hvp_cost: float,
+            seed: np.random.SeedSequence) -> np.ndarray:
+    losses = np.full(rates.size, np.nan)
+    for k, lr in enumerate(rates):
+        run = train(surface, factory(float(lr)), epochs=search.epochs, batch_size=batch_size,
+                    x0=x0, hvp_cost=hvp_cost, rng=seed)
+        losses[k] = run.loss.values[-1] if run.attrs["status"] == "completed" else np.nan
+    return losses
+
+
+def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Transform]], *,
+            epochs: int = 10, batch_size: int = 100,
+            lr_search: LearningRateSearch | Mapping | int | None = None, x0=None,
+            evaluations_per_epoch: int = 1, hvp_cost: float = 2.0, diagonals: bool = False,
+            diagonal_probes: int = 10, rng=None) -> xr.Dataset:
+    """Train several optimisers on one surface under the same conditions; one dataset.
+
+    Parameters
+    ----------
+    surface
+        As for :func:`train` (a network of :mod:`fields.nn`).
+    optimizers : mapping of name to Transform or callable
+        With ``lr_search``: ``name -> factory``, ``factory(lr)`` returning the optimiser with
+        learning rate ``lr`` (for example ``lambda lr: optim.esgd(lr, every=20)``). Without:
+        ``name -> Transform``.
+    epochs, batch_size, x0, evaluations_per_epoch, hvp_cost, diagonals, diagonal_probes
+        As for :func:`train`; every optimiser starts at the same ``x0``.
+    lr_search : LearningRateSearch, mapping of its fields, int (trials) or None
+        The random search: its rates are drawn once (log-uniform) and tried for every
+        optimiser for ``lr_search.epochs`` epochs each, from ``x0`` with the same minibatches;
+        the rate with the lowest final training loss is used for the full run.
+    rng : None, int, SeedSequence or Generator
+        Root: child 0 draws the rates, child 1 is the seed of every run (the same minibatch
+        order and optimiser seed for each optimiser: a paired comparison).
+
+    Returns
+    -------
+    xarray.Dataset
+        Over (``optimizer``, ``evaluation``): ``loss``, ``error``, ``gradient_equivalents``,
+        ``steps``, ``epoch`` (and the diagonal cosines); over ``optimizer``:
+        ``learning_rate``, ``status``, ``diverged_at_epoch``; with a search, ``search_loss``
+        over (``optimizer``, ``trial``) and the coordinate ``trial_learning_rate``.
+        ``attrs``: the search, every argument, library version and seed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fields, optim
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.standard_normal((60, 4)), rng.integers(0, 3, 60)
+    >>> net = fields.nn.MLP([4, 5, 3], data=(x, y), rng=0)
+    >>> res = optim.compare(net, {"sgd": optim.sgd, "rmsprop": optim.rmsprop}, epochs=2,
+    ...                     batch_size=20, lr_search=3, rng=0)
+    >>> res.loss.dims, list(res.optimizer.values)
+    (('optimizer', 'evaluation'), ['sgd', 'rmsprop'])
+    """
+    n = _check_minibatch_surface(surface)
+    if not isinstance(optimizers, Mapping) or not optimizers:
+        raise TypeError("optimizers must be a non-empty mapping of names to optimisers")
+    if lr_search is not None and not isinstance(lr_search, LearningRateSearch):
+        if isinstance(lr_search, Mapping):
+            lr_search = LearningRateSearch(**lr_search)
+        elif isinstance(lr_search, int) and not isinstance(lr_search, bool):
+            lr_search = LearningRateSearch(trials=lr_search)
+        else:
+            raise TypeError(f"lr_search must be a LearningRateSearch, a mapping of its "
+                            f"fields, a number of trials or None; got {lr_search!r}")
+    for name, opt in optimizers.items():
+        if lr_search is None:
+            _check_optimizer(name, opt)
+        elif not callable(opt) or isinstance(opt, Transform):
+            raise TypeError(f"with lr_search, optimizer {name!r} must be a callable "
+                            f"lr -> Transform (e.g. optim.sgd); got {opt!r}")
+    epochs = check_int("epochs", epochs, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be at most n_examples = {n}; got {batch_size}")
+    x0 = _check_x0(surface, x0)
+    root = as_seed_sequence(rng)
+    rate_seed, run_seed = _child(root, 0), _child(root, 1)
+
+    runs, rates, search_losses = [], [], []
+    trial_rates = None
+    if lr_search is not None:
+        gen = np.random.default_rng(rate_seed)
+        trial_rates = np.sort(np.exp(gen.uniform(np.log(lr_search.low),
+                                                 np.log(lr_search.high), lr_search.trials)))
+    for opt in optimizers.values():
+        if lr_search is not None:
+            losses = _search(surface, opt, trial_rates, search=lr_search,
+                             batch_size=batch_size, x0=x0, hvp_cost=hvp_cost, seed=run_seed)
+            search_losses.append(losses)
+            best = int(np.nanargmin(losses)) if np.any(np.isfinite(losses)) else 0
+            lr = float(trial_rates[best])
+            opt = opt(lr)
+        else:
+            lr = float(opt.hyperparameters.get("lr", np.nan))
+        rates.append(lr)
+        runs.append(train(surface, opt, epochs=epochs, batch_size=batch_size, x0=x0,
+                          evaluations_per_epoch=evaluations_per_epoch, hvp_cost=hvp_cost,
+                          diagonals=diagonals, diagonal_probes=diagonal_probes,
+                          rng=run_seed))
+    names = list(optimizers)
+    ds = xr.concat(runs, dim="optimizer", combine_attrs="drop")
+    ds = ds.assign_coords(optimizer=names)
+    ds["learning_rate"] = ("optimizer", np.array(rates))
+    ds["status"] = ("optimizer", np.array([r.attrs["status"] for r in runs], dtype=object))
+    ds["diverged_at_epoch"] = ("optimizer", np.array([r.attrs["diverged_at_epoch"]
+                                                       for r in runs]))
+    ds["hyperparameters"] = ("optimizer", np.array([r.attrs["hyperparameters"]
+                                                     for r in runs], dtype=object))
+    if lr_search is not None:
+        ds = ds.assign_coords(trial_learning_rate=("trial", trial_rates))
+        ds["search_loss"] = (("optimizer", "trial"), np.array(search_losses),
+                             {"long_name": f"training loss after {lr_search.epochs} "
+                                           f"epoch(s) of the search"})
+    ds.attrs = {
+        "epochs": epochs, "batch_size": batch_size,
+        "evaluations_per_epoch": evaluations_per_epoch, "hvp_cost": hvp_cost,
+        "lr_search": repr(asdict(lr_search)) if lr_search is not None else "none",
+        "error_name": runs[0].attrs["error_name"], "surface": repr(surface),
+        "library_version": library_version(), "seed_entropy": str(root.entropy),
+        "seed_spawn_key": str(root.spawn_key),
+    }
+    return ds
+
+
+def diagonal_similarity(surface, x, *, batch_size: int = 100, probes: int = 10,
+                        rng=None) -> dict[str, float]:
+    r"""Cosine similarities of the RMSProp, Jacobi and equilibration diagonals at ``x``.
+
+    With ``k = probes`` minibatches ``B_j`` and Gaussian probes ``v_j``:
+
+    .. math:: D_\mathrm{rms} = \sqrt{\tfrac1k \textstyle\sum_j g_{B_j}^2}, \quad
+              D_\mathrm{J} = \big|\tfrac1k \textstyle\sum_j v_j \odot H_{B_j} v_j\big|,
+              \quad
+              D_\mathrm{E} = \sqrt{\tfrac1k \textstyle\sum_j (H_{B_j} v_j)^2},
+
+    (RMSProp's running mean of squared minibatch gradients, Tieleman & Hinton 2012; the
+    unbiased Jacobi and equilibration estimators of THEORY.md section 6) and
+    :math:`\cos(a, b) = a \cdot b / (|a| |b|)`. Dauphin, de Vries & Bengio (2015) argue that
+    RMSProp is a biased estimate of equilibration, so its cosine with ``D_E`` is high, and
+    that Jacobi is not (its diagonal cancels at saddles).
+
+    Returns
+    -------
+    dict
+        ``rmsprop_equilibration``, ``jacobi_equilibration``, ``rmsprop_jacobi``.
+    """
+    n = _check_minibatch_surface(surface)
+    if not callable(getattr(surface, "hvp", None)):
+        raise TypeError(f"diagonal_similarity needs surface.hvp; {type(surface).__name__} "
+                        f"has none")
+    x = check_real_array("x", x)
+    if x.shape != (surface.dim,):
+        raise ValueError(f"x must have shape ({surface.dim},); got {x.shape}")
+    batch_size = check_int("batch_size", batch_size, 1)
+    batch_size = min(batch_size, n)
+    probes = check_int("probes", probes, 1)
+    gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    g2 = np.zeros(surface.dim)
+    vhv = np.zeros(surface.dim)
+    hv2 = np.zeros(surface.dim)
+    for _ in range(probes):
+        batch = surface.minibatch(batch_size, gen)
+        g = np.asarray(batch.grad(x), dtype=np.float64)
+        v = gen.standard_normal(surface.dim)
+        hv = np.asarray(batch.hvp(x, v), dtype=np.float64)
+        g2 += g * g
+        vhv += v * hv
+        hv2 += hv * hv
+    d_rms, d_j, d_e = np.sqrt(g2 / probes), np.abs(vhv / probes), np.sqrt(hv2 / probes)
+
+    def cos(a, b):
+        den = float(np.linalg.norm(a) * np.linalg.norm(b))
+        return float(a @ b) / den if den > 0 else math.nan
+
+    return {"rmsprop_equilibration": cos(d_rms, d_e), "jacobi_equilibration": cos(d_j, d_e),
+            "rmsprop_jacobi": cos(d_rms, d_j)}
