@@ -366,7 +366,7 @@ def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Tran
     >>> net = fields.nn.MLP([4, 5, 3], data=(x, y), rng=0)
     >>> res = optim.compare(net, {"sgd": optim.sgd, "rmsprop": optim.rmsprop}, epochs=2,
     ...                     batch_size=20, lr_search=3, rng=0)
-    >>> res.loss.dims, list(res.optimizer.values)
+    >>> res.loss.dims, res.optimizer.values.tolist()
     (('optimizer', 'evaluation'), ['sgd', 'rmsprop'])
     """
     n = _check_minibatch_surface(surface)
