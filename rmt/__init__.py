@@ -37,12 +37,20 @@ from .preconditioning import (
     preconditioning_experiment,
 )
 from .samplers import edge_block_size, sample_index, sample_largest
+from .spectral_density import (
+    ExtremeEigenvalues,
+    SpectralDensity,
+    extreme_eigenvalues,
+    spectral_density,
+)
 from .tracy_widom import edge_law, tracy_widom
 from .tridiagonal import hermite_tridiagonal, laguerre_tridiagonal
 
 __all__ = [
     "CoinFlipComparison",
+    "ExtremeEigenvalues",
     "LanczosResult",
+    "SpectralDensity",
     "abs_diagonal",
     "coin_flip_comparison",
     "condition_number",
@@ -52,6 +60,7 @@ __all__ = [
     "edge_law",
     "eigenvalue_by_bisection",
     "equilibration_diagonal",
+    "extreme_eigenvalues",
     "estimate_equilibration",
     "estimate_jacobi",
     "goe",
@@ -75,6 +84,7 @@ __all__ = [
     "sample_index",
     "sample_largest",
     "semicircle",
+    "spectral_density",
     "spectral_histogram",
     "tracy_widom",
     "wigner",
