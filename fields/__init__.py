@@ -7,10 +7,12 @@ Every surface is frozen once built (all randomness drawn at construction) and of
 Submodules used by name: ``fields.bray_dean`` (index fraction of critical points against
 energy, asymptotic and finite-N Kac–Rice) and ``fields.spin_glass`` (thresholds, layers and
 complexity of the spherical p-spin glass) and ``fields.nn`` (neural-network losses: fully
-connected nets and deep autoencoders with exact R-operator Hessian-vector products).
+connected nets and deep autoencoders with exact R-operator Hessian-vector products) and
+``fields.data`` (their data: scikit-learn's digits, MNIST and CIFAR-10 readers, a generated
+CURVES-like set).
 """
 
-from . import bray_dean, nn, spin_glass
+from . import bray_dean, data, nn, spin_glass
 from .checks import DerivativeReport, check_derivatives
 from .grf import GaussianField
 from .grid import CriticalPoints, critical_points, grid_field, local_minima, plot_critical_points
@@ -33,6 +35,7 @@ __all__ = [
     "bray_dean",
     "check_derivatives",
     "critical_points",
+    "data",
     "grid_field",
     "local_law",
     "local_minima",
