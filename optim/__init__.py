@@ -11,7 +11,8 @@ certified), :func:`compare_with_theory` (Bray–Dean and spin-glass laws, finite
 :func:`error_index` (the talk's error–index plane). Submodules used by name:
 ``optim.saddles`` (saddle dynamics) and ``optim.plot``. Networks: :func:`train` and
 :func:`compare` (optimisers on minibatches with a shared learning-rate search),
-:func:`diagonal_similarity` (RMSProp against Jacobi and equilibration).
+:func:`diagonal_similarity` (RMSProp against Jacobi and equilibration),
+:func:`hessian_spectra` and :func:`network_error_index` (the talk's experiment 1).
 """
 
 from . import plot, saddles
@@ -31,6 +32,7 @@ from .first_order import (
     sgd,
     sgld,
 )
+from .networks import hessian_spectra, network_error_index
 from .newton import damped_newton, newton, saddle_free_newton, scale_by_newton
 from .surface import Curvature, curvature
 from .theory import compare_with_theory
@@ -52,8 +54,10 @@ __all__ = [
     "error_index_experiment",
     "esgd",
     "find_critical_points",
+    "hessian_spectra",
     "jacobi",
     "momentum",
+    "network_error_index",
     "newton",
     "perturbed_gd",
     "plot",

@@ -16,15 +16,18 @@ import fields
 from rmt.reproduce import Claim, save_figure
 
 from . import plot
-from .curvature import esgd
+from .curvature import esgd, jacobi
 from .driver import run
 from .experiments import error_index
-from .first_order import sgd
+from .first_order import rmsprop, sgd
+from .networks import hessian_spectra, network_error_index
 from .newton import damped_newton, newton, saddle_free_newton
 from .saddles import escape_time, random_saddle, saddle_2d
 from .theory import compare_with_theory
+from .training import compare
 
-__all__ = ["error_index_plane", "saddle_dynamics"]
+__all__ = ["autoencoder_optimizers", "error_index_plane", "network_critical_points",
+           "network_hessian_spectra", "saddle_dynamics"]
 
 #: Start distances from the saddle for the escape-time panels.
 _DELTAS = 10.0 ** -np.arange(2, 13, 2)
@@ -133,3 +136,123 @@ def error_index_plane(out: Path, quick: bool, rng: np.random.Generator) -> list[
                             0.9, float(cmp.attrs["pearson_r"]), 0.0, 0.0, "greater"))
     save_figure(fig, out, "error_index.png")
     return claims
+
+
+def _digits_net(hidden: int, n: int, rng: np.random.Generator) -> fields.nn.MLP:
+    """A one-hidden-layer tanh net on ``n`` of scikit-learn's 8 x 8 digits (weight decay
+    0.01, which keeps the Hessian of the dead pixels' weights away from 0)."""
+    x, y = fields.data.load_digits()
+    rows = rng.permutation(x.shape[0])[:n]
+    return fields.nn.MLP([64, hidden, 10], "tanh", "softmax-cross-entropy", (x[rows], y[rows]),
+                         weight_decay=1e-2, rng=rng)
+
+
+def network_hessian_spectra(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
+    """Exact Hessian spectra of a one-hidden-layer net along training (the talk's experiment 1,
+    reduced: 8 x 8 digits instead of MNIST / CIFAR-10 at 10 x 10).
+
+    A 64-16-10 tanh net (1210 parameters; quick: 64-8-10) on 500 digits, trained by full-batch
+    RMSProp; eigenvalue histograms at five checkpoints of falling loss, each with the
+    semicircle of the same mean and variance. Claims: the index fraction falls and the mean
+    eigenvalue rises between the first and the last checkpoint (the spectrum moves right as
+    the error falls).
+    """
+    import matplotlib.pyplot as plt
+
+    net = _digits_net(8 if quick else 16, 500, rng)
+    ds = hessian_spectra(net, optimizer=rmsprop(3e-3), steps=600 if quick else 1500,
+                         checkpoints=5, rng=rng)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    plot.hessian_spectra(ds, ax=axes[0], title=f"Hessian spectra, 64-{net.layers[1]}-10 net "
+                                                f"({net.dim} parameters), 500 digits")
+    axes[1].plot(ds.loss, ds.index_fraction, "o-", label="measured")
+    axes[1].plot(ds.loss, ds.fitted_index_fraction, "s--",
+                 label="semicircle with the same mean and variance")
+    axes[1].set_xlabel("training loss")
+    axes[1].set_ylabel(r"index fraction $\alpha$")
+    axes[1].legend(fontsize="small")
+    save_figure(fig, out, "network_hessian_spectra.png")
+    first, last = ds.isel(checkpoint=0), ds.isel(checkpoint=-1)
+    return [
+        Claim("digits net: index fraction falls with the loss (first - last checkpoint)",
+              0.0, float(first.index_fraction - last.index_fraction), 0.0, 0.0, "greater"),
+        Claim("digits net: the Hessian spectrum moves right as the loss falls (mean, last - "
+              "first)", 0.0, float(last["mean"] - first["mean"]), 0.0, 0.0, "greater"),
+    ]
+
+
+def network_critical_points(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
+    """Certified critical points of a small digits net in the error–index plane.
+
+    Newton-MR from points along descent paths (as Dauphin et al. 2014 started Newton from
+    training paths) on a 64-6-10 tanh net (quick: 64-4-10), 100 digits, weight decay 0.01;
+    certified points, the end points of runs that were not certified, the fitted semicircle
+    trend. Claim: the Spearman correlation of loss and index fraction over the certified
+    points is positive (high-error critical points are saddles of higher index).
+    """
+    import matplotlib.pyplot as plt
+
+    net = _digits_net(4 if quick else 6, 100, rng)
+    ds = network_error_index(net, n_starts=20 if quick else 40, trajectory_points=2,
+                             stall_iter=40, max_iter=300, rng=rng)
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    plot.network_error_index(ds, ax=ax, title=f"critical points of a 64-{net.layers[1]}-10 "
+                                               f"net ({net.dim} parameters), 100 digits")
+    save_figure(fig, out, "network_critical_points.png")
+    rho = ds.attrs["spearman_r"]
+    return [Claim("digits net: Spearman r(loss, index fraction) of certified critical points",
+                  0.0, float(rho) if np.isfinite(rho) else float("nan"), 0.0, 0.0,
+                  "greater")]
+
+
+def autoencoder_optimizers(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
+    """SGD, RMSProp, Jacobi and ESGD on a deep autoencoder of generated CURVES-like images
+    (the talk's experiment 2, reduced for a CPU).
+
+    14 x 14 curves from :func:`fields.data.make_curves` (5000; quick: 2000), encoder
+    100-50-25-6 (logistic units, linear code, sparse initialisation: Martens 2010's design at a
+    quarter of the width), minibatches of 100, the same random learning-rate search for each
+    optimiser (10 log-uniform rates in [1e-4, 1], one epoch each; quick: 6) and 10 epochs
+    (quick: 5). Left: squared reconstruction error against epochs; middle: against gradient
+    equivalents (one Hessian-vector product = 2 gradients); right: cosine similarity of the
+    RMSProp, Jacobi and equilibration diagonals along the RMSProp run (50 minibatches and
+    probes per point). Claims (the paper's expected ordering, reported whatever it is): ESGD
+    at least as good as RMSProp, RMSProp and ESGD better than SGD, Jacobi the worst.
+    """
+    import matplotlib.pyplot as plt
+
+    n, epochs, trials = (2000, 5, 6) if quick else (5000, 10, 10)
+    images = fields.data.make_curves(n, size=14, rng=rng)
+    ae = fields.nn.Autoencoder(images, layers=[100, 50, 25, 6], rng=rng)
+    optimizers = {"SGD": sgd, "RMSProp": rmsprop,
+                  "Jacobi": lambda lr: jacobi(lr, damping=1e-4, every=20),
+                  "ESGD": lambda lr: esgd(lr, damping=1e-4, every=20)}
+    res = compare(ae, optimizers, epochs=epochs, batch_size=100,
+                  lr_search={"trials": trials, "low": 1e-4, "high": 1.0, "epochs": 1}, rng=rng)
+    cos = compare(ae, {"RMSProp": rmsprop(float(res.learning_rate.sel(optimizer="RMSProp")))},
+                  epochs=epochs, batch_size=100, diagonals=True, diagonal_probes=50, rng=rng)
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5))
+    title = f"autoencoder {'-'.join(map(str, ae.layers))} on {n} generated curves"
+    plot.training_curves(res, ax=axes[0], title=title)
+    plot.training_curves(res, ax=axes[1], x="gradient_equivalents")
+    plot.diagonal_cosines(cos, ax=axes[2], title="diagonals along the RMSProp run")
+    save_figure(fig, out, "autoencoder_optimizers.png")
+    final = {name: float(res.error.sel(optimizer=name).values[-1]) if
+             res.status.sel(optimizer=name) == "completed" else float("inf")
+             for name in optimizers}
+    others = max(final["SGD"], final["RMSProp"], final["ESGD"])
+    return [
+        Claim("autoencoder: ESGD at least as good as RMSProp (final error, RMSProp - ESGD)",
+              0.0, final["RMSProp"] - final["ESGD"], 0.0, 0.0, "greater"),
+        Claim("autoencoder: RMSProp better than SGD (final error, SGD - RMSProp)",
+              0.0, final["SGD"] - final["RMSProp"], 0.0, 0.0, "greater"),
+        Claim("autoencoder: ESGD better than SGD (final error, SGD - ESGD)",
+              0.0, final["SGD"] - final["ESGD"], 0.0, 0.0, "greater"),
+        Claim("autoencoder: Jacobi worst or unstable (final error, Jacobi - worst other)",
+              0.0, final["Jacobi"] - others if np.isfinite(final["Jacobi"]) else 1.0, 0.0,
+              0.0, "greater"),
+        Claim("autoencoder: RMSProp diagonal closer to equilibration than to Jacobi (mean "
+              "cosine, rms-eq minus rms-jacobi)", 0.0,
+              float(np.nanmean(cos.cos_rmsprop_equilibration - cos.cos_rmsprop_jacobi)), 0.0,
+              0.0, "greater"),
+    ]

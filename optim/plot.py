@@ -1,4 +1,4 @@
-"""Plot helpers for the figures of ``notebooks/03_saddles.ipynb``, in the style of ``rmt.plot``.
+"""Plot helpers for the figures of notebooks 03 and 04, in the style of ``rmt.plot``.
 
 Every helper draws on an existing ``ax`` (or a new figure when ``ax`` is None) and returns
 the axes; matplotlib is imported only when one is called.
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["error_index_plane", "escape_times", "saddle_paths"]
+__all__ = ["diagonal_cosines", "error_index_plane", "escape_times", "hessian_spectra",
+           "network_error_index", "saddle_paths", "training_curves"]
 
 
 def _axes(ax):
@@ -110,6 +111,107 @@ def error_index_plane(ds, *, ax=None, title: str | None = None):
     ax.set_xlabel(r"index fraction $\alpha$")
     ax.set_ylabel(r"energy density $f / N$")
     ax.set_xlim(-0.02, 1.02)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def hessian_spectra(ds, *, ax=None, bins: int = 60, title: str | None = None):
+    """Hessian eigenvalue histograms at the checkpoints of :func:`optim.hessian_spectra`, each
+    with the semicircle of the same mean and variance (dashed)."""
+    import scipy.stats
+
+    ax = _axes(ax)
+    if "eigenvalues" in ds:
+        lo, hi = np.percentile(ds.eigenvalues.values, [0.5, 99.5])
+    else:
+        lo, hi = np.percentile(ds.nodes.values, [0.5, 99.5])
+    edges = np.linspace(lo, hi, bins + 1)
+    grid = np.linspace(lo, hi, 400)
+    for k, color in zip(range(ds.sizes["checkpoint"]), _colors(ds.sizes["checkpoint"]),
+                        strict=True):
+        row = ds.isel(checkpoint=k)
+        label = f"loss {float(row.loss):.3g} (alpha = {float(row.index_fraction):.3f})"
+        if "eigenvalues" in ds:
+            ax.hist(row.eigenvalues.values, bins=edges, density=True, histtype="step",
+                    color=color, label=label)
+        else:
+            ax.hist(row.nodes.values.ravel(), bins=edges, weights=row.weights.values.ravel()
+                    / row.sizes["probe"] / np.diff(edges)[0], histtype="step", color=color,
+                    label=label)
+        sd = float(row["std"])
+        if sd > 0:
+            ax.plot(grid, scipy.stats.semicircular.pdf(grid, loc=float(row["mean"]),
+                                                       scale=2 * sd), "--", color=color, lw=1)
+    ax.axvline(0.0, color="k", lw=0.5)
+    ax.set_yscale("log")
+    ax.set_xlabel("Hessian eigenvalue")
+    ax.set_ylabel("density")
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def network_error_index(ds, *, ax=None, title: str | None = None):
+    """Training loss against index fraction of a network's certified critical points (from
+    :func:`optim.network_error_index`), the end points of runs that were not certified, and
+    the fitted semicircle trend."""
+    ax = _axes(ax)
+    crit = ds.kind.values != "not-critical"
+    ax.plot(ds.index_fraction.values[crit], ds.loss.values[crit], "o", color="C0",
+            label=f"certified critical points ({crit.sum()})")
+    ok = ~crit & np.isfinite(ds.loss.values) & (ds.index.values >= 0)
+    if ok.any():
+        ax.plot(ds.index_fraction.values[ok], ds.loss.values[ok], "x", color="0.6",
+                label=f"end points not certified ({ok.sum()})")
+    if np.isfinite(ds.trend_index_fraction.values).any():
+        ax.plot(ds.trend_index_fraction, ds.trend_loss, "k-", lw=1.5,
+                label="fitted semicircle trend")
+    ax.set_xlabel(r"index fraction $\alpha$")
+    ax.set_ylabel("training loss")
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def training_curves(res, *, ax=None, x: str = "epoch", y: str = "error",
+                    title: str | None = None):
+    """Training ``y`` (``"error"`` or ``"loss"``) of :func:`optim.compare` against ``"epoch"``
+    or ``"gradient_equivalents"``, one line per optimiser (log scale)."""
+    if x not in ("epoch", "gradient_equivalents") or y not in ("error", "loss"):
+        raise ValueError("x must be 'epoch' or 'gradient_equivalents', y 'error' or 'loss'")
+    ax = _axes(ax)
+    for name, color in zip(res.optimizer.values, _colors(res.sizes["optimizer"]), strict=True):
+        row = res.sel(optimizer=name)
+        lr = float(row.learning_rate)
+        status = str(row.status.values)
+        label = f"{name} (lr {lr:.2g})" + ("" if status == "completed" else f", {status}")
+        ax.plot(row[x].values, row[y].values, "-", color=color, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("epochs" if x == "epoch" else "gradient equivalents")
+    name = res.attrs.get("error_name") or "error"
+    ax.set_ylabel(f"training {name.replace('_', ' ')}" if y == "error" else "training loss")
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def diagonal_cosines(res, *, optimizer: str | None = None, ax=None, title: str | None = None):
+    """Cosine similarities of the RMSProp, Jacobi and equilibration diagonals along a run of
+    :func:`optim.compare` recorded with ``diagonals=True``."""
+    ax = _axes(ax)
+    row = res.sel(optimizer=optimizer if optimizer is not None else res.optimizer.values[0])
+    for var, label in (("cos_rmsprop_equilibration", "RMSProp vs equilibration"),
+                       ("cos_jacobi_equilibration", "Jacobi vs equilibration"),
+                       ("cos_rmsprop_jacobi", "RMSProp vs Jacobi")):
+        ax.plot(row.epoch.values, row[var].values, "o-", label=label)
+    ax.set_xlabel("epochs")
+    ax.set_ylabel("cosine similarity of the diagonals")
+    ax.set_ylim(0, 1.02)
     ax.legend(fontsize="small")
     if title:
         ax.set_title(title)

@@ -1,0 +1,234 @@
+r"""The talk's experiment 1: Hessian spectra and critical points of a small neural network.
+
+Dauphin et al. (2014, "Identifying and attacking the saddle point problem in high-dimensional
+non-convex optimization", NeurIPS, Figure 1) trained one-hidden-layer networks on MNIST and
+CIFAR-10 resized to 10 x 10 and found that
+
+* the Hessian spectrum at a point of the training path loosely follows a shifted semicircle
+  and moves to the right (fewer negative eigenvalues) as the training error falls;
+* the critical points found by Newton's method from points along training paths lie on a
+  rising curve in the error–index plane: high-error critical points are saddles of high
+  index, low-error ones (near-)minima, as Bray & Dean (2007) predict for random fields.
+
+:func:`hessian_spectra` trains a network with full-batch descent and computes the Hessian
+spectrum (exact, or by stochastic Lanczos quadrature for large nets) at checkpoints of falling
+loss. :func:`network_error_index` finds and certifies critical points with
+:func:`optim.find_critical_points` and fits the Bray–Dean-style trend
+
+.. math:: \alpha(L) = F_\mathrm{sc}\big(c\,(L - L_0)\big), \qquad
+          F_\mathrm{sc}(t) = \tfrac12 + \tfrac{1}{\pi}\big(t \sqrt{1 - t^2} + \arcsin t\big)
+          \ (|t| \le 1),
+
+the fraction of a semicircle on ``[-1, 1]`` below ``t``: the form of the Bray–Dean law
+(THEORY.md section 7) with the energy density replaced by the training loss ``L``, whose
+scale (``c``) and crossing point (``L_0``, where half the eigenvalues are negative) a network
+does not share with a random field, so they are fitted (least squares,
+:func:`scipy.optimize.curve_fit`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.optimize
+import scipy.stats
+import xarray as xr
+
+import rmt
+from rmt._validation import as_seed_sequence, check_int, library_version
+
+from .base import Transform
+from .critical import find_critical_points
+from .driver import run
+from .first_order import rmsprop
+
+__all__ = ["hessian_spectra", "network_error_index", "semicircle_trend"]
+
+_SPECTRUM_METHODS = ("exact", "slq")
+
+
+def _child(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i))
+
+
+def _task_error(net, w) -> float:
+    fn = getattr(net, "error_rate", None)
+    if callable(fn) and getattr(net, "loss", None) == "softmax-cross-entropy":
+        return float(fn(w))
+    fn = getattr(net, "reconstruction_error", None)
+    return float(fn(w)) if callable(fn) else math.nan
+
+
+def hessian_spectra(net, *, optimizer: Transform | None = None, steps: int = 2000,
+                    checkpoints: int = 5, method: str = "exact", slq_steps: int = 80,
+                    slq_probes: int = 10, x0=None, rng=None) -> xr.Dataset:
+    """Hessian spectra of a network at points of falling loss along a full-batch training run.
+
+    Parameters
+    ----------
+    net
+        A network of :mod:`fields.nn` (any surface with ``hvp``; ``hess`` for ``"exact"``).
+    optimizer : Transform, optional
+        Full-batch optimiser (default ``optim.rmsprop(1e-3)``).
+    steps : int, default 2000
+        Training steps.
+    checkpoints : int, default 5
+        Number of points: the start, the end, and the first steps at which the loss falls
+        below levels equally spaced between them.
+    method : {"exact", "slq"}
+        ``numpy.linalg.eigvalsh`` of ``net.hess`` (up to ~20k parameters), or
+        :func:`rmt.spectral_density` on ``hvp`` (``slq_steps`` Lanczos steps,
+        ``slq_probes`` probes).
+    x0 : array_like, optional
+        Start (default ``net.w0``).
+    rng : None, int, SeedSequence or Generator
+        Root (child 0: the optimiser, child 1: the SLQ probes).
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``checkpoint``: ``checkpoint_step``, ``loss``, ``error`` (classification error or
+        reconstruction error), ``index_fraction`` (negative eigenvalues / dim), ``mean``
+        and ``std`` of the spectrum (a semicircle with these moments has centre ``mean`` and
+        radius ``2 std``), ``fitted_index_fraction`` (that semicircle's fraction below 0);
+        ``eigenvalues`` over (``checkpoint``, ``eigenvalue``) for ``"exact"``, ``nodes`` and
+        ``weights`` over (``checkpoint``, ``probe``, ``node``) for ``"slq"``; the training
+        ``trajectory_loss`` over ``step``.
+    """
+    if method not in _SPECTRUM_METHODS:
+        raise ValueError(f"method must be one of {_SPECTRUM_METHODS}; got {method!r}")
+    steps = check_int("steps", steps, 1)
+    checkpoints = check_int("checkpoints", checkpoints, 2)
+    if method == "exact" and not callable(getattr(net, "hess", None)):
+        raise TypeError(f"method 'exact' needs net.hess; {type(net).__name__} has none")
+    optimizer = rmsprop(1e-3) if optimizer is None else optimizer
+    x0 = net.w0 if x0 is None else x0
+    root = as_seed_sequence(rng)
+    traj = run(net, optimizer, x0, steps, record=("value", "x"), rng=_child(root, 0))
+    values = traj.value.values
+    finite = np.isfinite(values)
+    if not finite.any():
+        raise ValueError("the training run diverged at once; choose a smaller learning rate")
+    last = int(np.flatnonzero(finite)[-1])
+    levels = np.linspace(values[0], values[last], checkpoints)
+    chosen = [0]
+    for level in levels[1:-1]:
+        below = np.flatnonzero(values[:last + 1] <= level)
+        chosen.append(int(below[0]) if below.size else last)
+    chosen.append(last)
+    points = traj.x.values[chosen]
+
+    rows = {k: [] for k in ("loss", "error", "index_fraction", "mean", "std")}
+    eigs, nodes, weights = [], [], []
+    for k, w in enumerate(points):
+        if method == "exact":
+            lam = np.linalg.eigvalsh(net.hess(w))
+            eigs.append(lam)
+            frac, mean, var = float(np.mean(lam < 0)), float(lam.mean()), float(lam.var())
+        else:
+            sd = rmt.spectral_density(lambda v, w=w: net.hvp(w, v), net.dim, steps=slq_steps,
+                                      probes=slq_probes,
+                                      rng=_child(_child(root, 1), k))
+            nodes.append(sd.nodes)
+            weights.append(sd.weights)
+            frac = float(sd.fraction_below(0.0)[0])
+            mean = float(sd.moments(1)[0])
+            var = float(sd.moments(2)[0]) - mean**2
+        rows["loss"].append(float(net.value(w)))
+        rows["error"].append(_task_error(net, w))
+        rows["index_fraction"].append(frac)
+        rows["mean"].append(mean)
+        rows["std"].append(math.sqrt(max(var, 0.0)))
+    mean, std = np.array(rows["mean"]), np.array(rows["std"])
+    fitted = scipy.stats.semicircular.cdf(0.0, loc=mean, scale=2 * std)
+    data = {
+        "checkpoint_step": ("checkpoint", np.array(chosen), {"long_name": "training step"}),
+        "loss": ("checkpoint", np.array(rows["loss"]), {"long_name": "training loss"}),
+        "error": ("checkpoint", np.array(rows["error"]), {"long_name": "training error"}),
+        "index_fraction": ("checkpoint", np.array(rows["index_fraction"]),
+                           {"long_name": "fraction of negative Hessian eigenvalues"}),
+        "mean": ("checkpoint", mean, {"long_name": "mean eigenvalue"}),
+        "std": ("checkpoint", std, {"long_name": "standard deviation of the eigenvalues"}),
+        "fitted_index_fraction": ("checkpoint", fitted,
+                                  {"long_name": "semicircle with the same mean and variance: "
+                                                "fraction below 0"}),
+        "trajectory_loss": ("step", values),
+    }
+    if method == "exact":
+        data["eigenvalues"] = (("checkpoint", "eigenvalue"), np.array(eigs))
+    else:
+        data["nodes"] = (("checkpoint", "probe", "node"), np.array(nodes))
+        data["weights"] = (("checkpoint", "probe", "node"), np.array(weights))
+    attrs = {"method": method, "optimizer": repr(optimizer), "steps": steps,
+             "network": repr(net), "dim": net.dim, "library_version": library_version(),
+             "seed_entropy": str(root.entropy)}
+    return xr.Dataset(data, coords={"step": traj.step.values}, attrs=attrs)
+
+
+def semicircle_trend(loss, index_fraction) -> tuple[float, float, float]:
+    r"""Least-squares fit of ``alpha(L) = F_sc(c (L - L_0))`` (module docstring).
+
+    Returns ``(c, L_0, rms residual)``; ``c > 0`` when the index rises with the loss.
+    """
+    loss = np.asarray(loss, dtype=np.float64)
+    alpha = np.asarray(index_fraction, dtype=np.float64)
+    if loss.size < 3:
+        raise ValueError(f"the trend needs at least 3 points; got {loss.size}")
+
+    def model(x, c, l0):
+        return scipy.stats.semicircular.cdf(c * (x - l0))
+
+    spread = float(np.ptp(loss)) or 1.0
+    start = (1.0 / spread, float(np.median(loss)))
+    try:
+        (c, l0), _ = scipy.optimize.curve_fit(model, loss, alpha, p0=start, maxfev=20000)
+    except RuntimeError:
+        return math.nan, math.nan, math.nan
+    resid = float(np.sqrt(np.mean((model(loss, c, l0) - alpha) ** 2)))
+    return float(c), float(l0), resid
+
+
+def network_error_index(net, *, n_starts: int = 100, method: str = "newton-mr",
+                        starts: str = "trajectory", rng=None, **finder_kwargs) -> xr.Dataset:
+    """Certified critical points of a network in the error–index plane, with the fitted trend.
+
+    Parameters
+    ----------
+    net
+        A network of :mod:`fields.nn` (or any surface).
+    n_starts, method, starts, rng, **finder_kwargs
+        Passed to :func:`optim.find_critical_points` (default: Newton-MR from points along
+        descent paths, as Dauphin et al. 2014 started Newton from points of training paths).
+
+    Returns
+    -------
+    xarray.Dataset
+        The finder's dataset plus ``loss`` (the training loss ``f``, not ``f / dim``) and
+        ``error`` (classification or reconstruction error) per point, the trend
+        ``trend_index_fraction`` over ``trend_loss`` and, in ``attrs``, its parameters
+        ``trend_c``, ``trend_l0``, ``trend_rms``, and the Pearson and Spearman correlations of
+        loss and index fraction over the certified points.
+    """
+    cps = find_critical_points(net, n_starts=n_starts, method=method, starts=starts, rng=rng,
+                               **finder_kwargs)
+    cps["loss"] = ("point", cps.value.values, {"long_name": "training loss"})
+    cps["error"] = ("point", np.array([_task_error(net, w) if np.all(np.isfinite(w))
+                                       else math.nan for w in cps.x.values]),
+                    {"long_name": "training error"})
+    crit = cps.kind.values != "not-critical"
+    loss, alpha = cps.value.values[crit], cps.index_fraction.values[crit]
+    c = l0 = rms = pearson = spearman = math.nan
+    if crit.sum() >= 3 and np.ptp(loss) > 0:
+        c, l0, rms = semicircle_trend(loss, alpha)
+        if np.ptp(alpha) > 0:
+            pearson = float(scipy.stats.pearsonr(loss, alpha)[0])
+            spearman = float(scipy.stats.spearmanr(loss, alpha)[0])
+    grid = np.linspace(loss.min(), loss.max(), 101) if crit.any() else np.zeros(0)
+    curve = (scipy.stats.semicircular.cdf(c * (grid - l0)) if math.isfinite(c)
+             else np.full(grid.size, np.nan))
+    cps = cps.assign_coords(trend_loss=("trend_point", grid))
+    cps["trend_index_fraction"] = ("trend_point", curve)
+    cps.attrs.update(trend_c=c, trend_l0=l0, trend_rms=rms, pearson_r=pearson,
+                     spearman_r=spearman, network=repr(net))
+    return cps
