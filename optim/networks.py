@@ -93,8 +93,8 @@ def hessian_spectra(net, *, optimizer: Transform | None = None, steps: int = 200
         and ``std`` of the spectrum (a semicircle with these moments has centre ``mean`` and
         radius ``2 std``), ``fitted_index_fraction`` (that semicircle's fraction below 0);
         ``eigenvalues`` over (``checkpoint``, ``eigenvalue``) for ``"exact"``, ``nodes`` and
-        ``weights`` over (``checkpoint``, ``probe``, ``node``) for ``"slq"``; the training
-        ``trajectory_loss`` over ``step``.
+        ``weights`` over (``checkpoint``, ``probe``, ``node``) for ``"slq"``; the parameters
+        ``x`` over (``checkpoint``, ``coord``); the training ``trajectory_loss`` over ``step``.
     """
     if method not in _SPECTRUM_METHODS:
         raise ValueError(f"method must be one of {_SPECTRUM_METHODS}; got {method!r}")
@@ -154,6 +154,7 @@ def hessian_spectra(net, *, optimizer: Transform | None = None, steps: int = 200
                                   {"long_name": "semicircle with the same mean and variance: "
                                                 "fraction below 0"}),
         "trajectory_loss": ("step", values),
+        "x": (("checkpoint", "coord"), points, {"long_name": "parameters at the checkpoint"}),
     }
     if method == "exact":
         data["eigenvalues"] = (("checkpoint", "eigenvalue"), np.array(eigs))

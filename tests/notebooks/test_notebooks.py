@@ -25,4 +25,5 @@ def test_notebook_runs(path, monkeypatch):
 
 def test_the_notebooks_are_there():
     names = {p.name for p in NOTEBOOKS}
-    assert {"01_semicircle.ipynb", "02_random_fields.ipynb", "03_saddles.ipynb"} <= names
+    assert {"01_semicircle.ipynb", "02_random_fields.ipynb", "03_saddles.ipynb",
+            "04_neural_nets.ipynb"} <= names

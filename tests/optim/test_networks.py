@@ -26,9 +26,11 @@ def test_hessian_spectra_along_training_are_the_exact_spectra():
     assert np.all(np.diff(loss) < 0)       # checkpoints of falling loss
     assert ds.checkpoint_step.values[0] == 0 and ds.checkpoint_step.values[-1] == 300
     np.testing.assert_allclose(loss[[0, -1]], ds.trajectory_loss.values[[0, -1]], rtol=1e-12)
-    w0 = net.w0
-    np.testing.assert_allclose(ds.eigenvalues.values[0], np.linalg.eigvalsh(net.hess(w0)),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(ds.x.values[0], net.w0)
+    for k in (0, 3):
+        np.testing.assert_allclose(ds.eigenvalues.values[k],
+                                   np.linalg.eigvalsh(net.hess(ds.x.values[k])), rtol=0,
+                                   atol=1e-12)
     lam = ds.eigenvalues.values
     np.testing.assert_allclose(ds.index_fraction, np.mean(lam < 0, axis=1))
     np.testing.assert_allclose(ds["mean"], lam.mean(axis=1))
