@@ -155,7 +155,8 @@ def network_hessian_spectra(out: Path, quick: bool, rng: np.random.Generator) ->
     RMSProp; eigenvalue histograms at five checkpoints of falling loss, each with the
     semicircle of the same mean and variance. Claims: the index fraction falls and the mean
     eigenvalue rises between the first and the last checkpoint (the spectrum moves right as
-    the error falls).
+    the error falls); the moment-matched semicircle predicts the index fraction within 0.05
+    (measured: it does not; the spectrum has a spike at 0 and a tail of large outliers).
     """
     import matplotlib.pyplot as plt
 
@@ -178,6 +179,9 @@ def network_hessian_spectra(out: Path, quick: bool, rng: np.random.Generator) ->
               0.0, float(first.index_fraction - last.index_fraction), 0.0, 0.0, "greater"),
         Claim("digits net: the Hessian spectrum moves right as the loss falls (mean, last - "
               "first)", 0.0, float(last["mean"] - first["mean"]), 0.0, 0.0, "greater"),
+        Claim("digits net: a semicircle with the spectrum's mean and variance gives its index "
+              "fraction (largest |difference| over the checkpoints, allowance 0.05)", 0.0,
+              float(np.max(np.abs(ds.fitted_index_fraction - ds.index_fraction))), 0.0, 0.05),
     ]
 
 

@@ -38,7 +38,7 @@ def _torch_functions(net: MLP):
 
     torch.set_num_threads(max(1, int(__import__("os").environ.get("OPENBLAS_NUM_THREADS",
                                                                       "1"))))
-    x, y = (torch.from_numpy(a) for a in net.data)
+    x, y = (torch.from_numpy(np.array(a)) for a in net.data)
     shapes = [(n_in, n_out) for n_in, n_out in zip(net.layers[:-1], net.layers[1:],
                                                       strict=True)]
 
