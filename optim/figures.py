@@ -176,12 +176,15 @@ def network_hessian_spectra(out: Path, quick: bool, rng: np.random.Generator) ->
     first, last = ds.isel(checkpoint=0), ds.isel(checkpoint=-1)
     return [
         Claim("digits net: index fraction falls with the loss (first - last checkpoint)",
-              0.0, float(first.index_fraction - last.index_fraction), 0.0, 0.0, "greater"),
+              0.0, float(first.index_fraction - last.index_fraction), 0.0, 0.0, "greater",
+              kind="observation"),
         Claim("digits net: the Hessian spectrum moves right as the loss falls (mean, last - "
-              "first)", 0.0, float(last["mean"] - first["mean"]), 0.0, 0.0, "greater"),
+              "first)", 0.0, float(last["mean"] - first["mean"]), 0.0, 0.0, "greater",
+              kind="observation"),
         Claim("digits net: a semicircle with the spectrum's mean and variance gives its index "
               "fraction (largest |difference| over the checkpoints, allowance 0.05)", 0.0,
-              float(np.max(np.abs(ds.fitted_index_fraction - ds.index_fraction))), 0.0, 0.05),
+              float(np.max(np.abs(ds.fitted_index_fraction - ds.index_fraction))), 0.0, 0.05,
+              kind="observation"),
     ]
 
 
@@ -206,7 +209,7 @@ def network_critical_points(out: Path, quick: bool, rng: np.random.Generator) ->
     rho = ds.attrs["spearman_r"]
     return [Claim("digits net: Spearman r(loss, index fraction) of certified critical points",
                   0.0, float(rho) if np.isfinite(rho) else float("nan"), 0.0, 0.0,
-                  "greater")]
+                  "greater", kind="observation")]
 
 
 def autoencoder_optimizers(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
@@ -247,16 +250,19 @@ def autoencoder_optimizers(out: Path, quick: bool, rng: np.random.Generator) -> 
     others = max(final["SGD"], final["RMSProp"], final["ESGD"])
     return [
         Claim("autoencoder: ESGD at least as good as RMSProp (final error, RMSProp - ESGD)",
-              0.0, final["RMSProp"] - final["ESGD"], 0.0, 0.0, "greater"),
+              0.0, final["RMSProp"] - final["ESGD"], 0.0, 0.0, "greater",
+              kind="observation"),
         Claim("autoencoder: RMSProp better than SGD (final error, SGD - RMSProp)",
-              0.0, final["SGD"] - final["RMSProp"], 0.0, 0.0, "greater"),
+              0.0, final["SGD"] - final["RMSProp"], 0.0, 0.0, "greater",
+              kind="observation"),
         Claim("autoencoder: ESGD better than SGD (final error, SGD - ESGD)",
-              0.0, final["SGD"] - final["ESGD"], 0.0, 0.0, "greater"),
+              0.0, final["SGD"] - final["ESGD"], 0.0, 0.0, "greater",
+              kind="observation"),
         Claim("autoencoder: Jacobi worst or unstable (final error, Jacobi - worst other)",
               0.0, final["Jacobi"] - others if np.isfinite(final["Jacobi"]) else 1.0, 0.0,
-              0.0, "greater"),
+              0.0, "greater", kind="observation"),
         Claim("autoencoder: RMSProp diagonal closer to equilibration than to Jacobi (mean "
               "cosine, rms-eq minus rms-jacobi)", 0.0,
               float(np.nanmean(cos.cos_rmsprop_equilibration - cos.cos_rmsprop_jacobi)), 0.0,
-              0.0, "greater"),
+              0.0, "greater", kind="observation"),
     ]

@@ -12,11 +12,19 @@ def _reproduce(args: argparse.Namespace) -> int:
     from .reproduce import reproduce
 
     claims = reproduce(args.out, quick=args.quick, rng=args.rng)
-    failed = [c for c in claims if not c.agrees]
-    print(f"{len(claims)} claims, {len(claims) - len(failed)} agree with theory; "
+    laws = [c for c in claims if c.kind == "law"]
+    observations = [c for c in claims if c.kind != "law"]
+    failed = [c for c in laws if not c.agrees]
+    print(f"{len(laws)} laws, {len(laws) - len(failed)} agree with theory; "
+          f"{len(observations)} observations of the talk, "
+          f"{sum(c.agrees for c in observations)} as expected; "
           f"figures and claims.md in {args.out}/")
     for c in failed:
         print(f"  disagrees: {c.claim}: theory {c.theory:.6g}, measured {c.measured:.6g}")
+    for c in observations:
+        if not c.agrees:
+            print(f"  observed otherwise: {c.claim}: expected {c.relation} "
+                  f"{c.theory:.6g}, measured {c.measured:.6g}")
     return 1 if failed else 0
 
 

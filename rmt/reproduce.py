@@ -40,6 +40,10 @@ class Claim:
 
     ``relation="equal"``: agreement means |measured - theory| <= 4 stderr + allowance.
     ``relation="greater"``: the claim is an inequality, measured > theory + 4 stderr.
+    ``kind="law"``: a law the library implements and tests (``rmt reproduce`` fails when one
+    disagrees); ``kind="observation"``: an empirical expectation of the talk measured on a
+    small experiment (a network, an optimiser comparison), reported whatever it turns out
+    to be.
     """
 
     claim: str
@@ -48,6 +52,7 @@ class Claim:
     stderr: float
     allowance: float = 0.0
     relation: str = "equal"
+    kind: str = "law"
 
     @property
     def agrees(self) -> bool:
@@ -249,15 +254,16 @@ def reproduce(out: str | Path = "results", *, quick: bool = False, rng=0) -> lis
 def _write_claims(out: Path, claims: list[Claim]) -> None:
     with open(out / "claims.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["claim", "relation", "theory", "measured", "stderr", "allowance", "agrees"])
+        w.writerow(["claim", "kind", "relation", "theory", "measured", "stderr", "allowance",
+                    "agrees"])
         for c in claims:
-            w.writerow([c.claim, c.relation, f"{c.theory:.6g}", f"{c.measured:.6g}",
+            w.writerow([c.claim, c.kind, c.relation, f"{c.theory:.6g}", f"{c.measured:.6g}",
                         f"{c.stderr:.3g}", f"{c.allowance:.3g}", c.agrees])
-    lines = ["| claim | theory | measured | agrees |", "| --- | --- | --- | --- |"]
+    lines = ["| claim | kind | theory | measured | agrees |", "| --- | --- | --- | --- | --- |"]
     for c in claims:
         err = f" +- {c.stderr:.2g}" if c.stderr else ""
         theory = f"> {c.theory:.6g}" if c.relation == "greater" else f"{c.theory:.6g}"
-        lines.append(f"| {c.claim} | {theory} | {c.measured:.6g}{err} | "
+        lines.append(f"| {c.claim} | {c.kind} | {theory} | {c.measured:.6g}{err} | "
                      f"{'yes' if c.agrees else 'NO'} |")
     n_rmt = 10**6
     lines += ["", f"All {n_rmt:.0e} eigenvalues positive: ln P = "
