@@ -29,6 +29,7 @@ does not share with a random field, so they are fitted (least squares,
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import scipy.optimize
@@ -183,7 +184,9 @@ def semicircle_trend(loss, index_fraction) -> tuple[float, float, float]:
     spread = float(np.ptp(loss)) or 1.0
     start = (1.0 / spread, float(np.median(loss)))
     try:
-        (c, l0), _ = scipy.optimize.curve_fit(model, loss, alpha, p0=start, maxfev=20000)
+        with warnings.catch_warnings():  # the covariance of the fit is not used
+            warnings.simplefilter("ignore", scipy.optimize.OptimizeWarning)
+            (c, l0), _ = scipy.optimize.curve_fit(model, loss, alpha, p0=start, maxfev=20000)
     except RuntimeError:
         return math.nan, math.nan, math.nan
     resid = float(np.sqrt(np.mean((model(loss, c, l0) - alpha) ** 2)))
