@@ -1,0 +1,170 @@
+r"""Experiments that :func:`rmt.sweep` can run, found by name.
+
+An *experiment* computes one cell of a sweep: a function ``fn(rng, **params) -> dict`` taking
+a ``numpy.random.Generator`` (the cell's own stream) and the cell's parameters, and returning a
+mapping of output names to numbers or arrays of a fixed shape. It is known by name from
+
+1. :func:`register_experiment` (a user's own, in the running process);
+2. the entry-point group ``"rmt.experiments"`` of any installed distribution (this one
+   registers ``critical-points`` from ``optim``; ``rmt`` never imports the packages above it,
+   ARCHITECTURE.md), each entry point naming an :class:`Experiment` object;
+3. a dotted path ``"package.module:function"`` (the function's keyword defaults are its
+   parameters);
+4. the experiments defined here: ``index``.
+
+``rmt sweep --list`` prints them with their parameters.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+import numpy as np
+
+__all__ = ["Experiment", "get_experiment", "list_experiments", "register_experiment"]
+
+#: Entry-point group through which other packages register experiments.
+EXPERIMENT_GROUP = "rmt.experiments"
+
+_REGISTRY: dict[str, Experiment] = {}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named experiment: one cell of a sweep.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    function : callable
+        ``function(rng, **params) -> dict`` of outputs (numbers or fixed-shape arrays).
+    parameters : mapping
+        Parameter names and defaults (``None``: required, must be on the grid); the types of
+        the defaults convert command-line values.
+    description : str
+        One line for ``rmt sweep --list``.
+    """
+
+    name: str
+    function: Callable
+    parameters: Mapping = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self):
+        if not callable(self.function):
+            raise TypeError(f"experiment {self.name!r}: function must be callable")
+        object.__setattr__(self, "parameters", dict(self.parameters))  # picklable for workers
+
+    def __call__(self, rng: np.random.Generator, **params):
+        return self.function(rng, **params)
+
+    def resolve(self, params: Mapping) -> dict:
+        """The full parameters of a cell: defaults updated by ``params``; unknown or missing
+        ones refused."""
+        unknown = sorted(set(params) - set(self.parameters))
+        if unknown:
+            raise ValueError(f"experiment {self.name!r} has no parameter(s) {unknown}; "
+                             f"its parameters are {sorted(self.parameters)}")
+        full = {**self.parameters, **params}
+        missing = sorted(k for k, v in full.items() if v is None)
+        if missing:
+            raise ValueError(f"experiment {self.name!r} needs values for {missing} "
+                             f"(--set NAME=VALUE,...)")
+        return full
+
+
+def register_experiment(name: str, function: Callable, parameters: Mapping | None = None,
+                        description: str = "", *, replace: bool = False) -> Experiment:
+    """Register ``function`` under ``name`` for :func:`rmt.sweep` in this process.
+
+    ``parameters`` defaults to the keyword defaults of ``function`` after its ``rng``
+    argument. Refuses a name already taken unless ``replace``.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string; got {name!r}")
+    if name in _REGISTRY and not replace:
+        raise ValueError(f"an experiment named {name!r} is already registered; pass "
+                         f"replace=True to replace it")
+    exp = Experiment(name, function, _parameters_of(function) if parameters is None
+                     else parameters, description)
+    _REGISTRY[name] = exp
+    return exp
+
+
+def _parameters_of(function: Callable) -> dict:
+    params = list(inspect.signature(function).parameters.values())[1:]
+    return {p.name: (None if p.default is inspect.Parameter.empty else p.default)
+            for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _entry_points() -> dict:
+    return {ep.name: ep for ep in entry_points(group=EXPERIMENT_GROUP)}
+
+
+def get_experiment(name) -> Experiment:
+    """The experiment called ``name`` (see the module docstring), or ``name`` itself when it
+    is already an :class:`Experiment` or a callable."""
+    if isinstance(name, Experiment):
+        return name
+    if callable(name):
+        return Experiment(getattr(name, "__name__", "function"), name, _parameters_of(name),
+                          (inspect.getdoc(name) or "").split("\n")[0])
+    if not isinstance(name, str):
+        raise TypeError(f"experiment must be a name, an Experiment or a callable; got "
+                        f"{name!r}")
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    eps = _entry_points()
+    if name in eps:
+        exp = eps[name].load()
+        return exp if isinstance(exp, Experiment) else get_experiment(exp)
+    if ":" in name:
+        module, _, attr = name.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"cannot import experiment {name!r}: {exc}") from exc
+        exp = get_experiment(obj)
+        return Experiment(name, exp.function, exp.parameters, exp.description)
+    known = sorted({*_REGISTRY, *eps})
+    raise ValueError(f"unknown experiment {name!r}; known: {known} (or 'module:function')")
+
+
+def list_experiments() -> dict[str, Experiment]:
+    """Every experiment known by name: built-in, registered and from entry points."""
+    out = dict(_REGISTRY)
+    for name in _entry_points():
+        try:
+            out.setdefault(name, get_experiment(name))
+        except Exception as exc:  # noqa: BLE001 - a broken plug-in must not hide the others
+            out.setdefault(name, Experiment(name, _broken(exc), {}, f"(cannot load: {exc})"))
+    return dict(sorted(out.items()))
+
+
+def _broken(exc: Exception) -> Callable:
+    def fail(rng, **params):
+        raise RuntimeError(f"this experiment could not be loaded: {exc}")
+    return fail
+
+
+# ------------------------------------------------------------------ built-in experiments ----
+
+
+def _index(rng: np.random.Generator, N: int | None = None, beta: float = 1.0) -> dict:  # noqa: N803
+    """Index (negative eigenvalues) of one beta-Hermite matrix of size N, by Sturm count."""
+    from .samplers import sample_index
+
+    k = int(sample_index(int(N), beta=float(beta), rng=rng))
+    return {"index": k, "index_fraction": k / int(N)}
+
+
+register_experiment(
+    "index", _index, {"N": None, "beta": 1.0},
+    "index of one beta-Hermite (GOE/GUE/GSE-law) matrix of size N, by Sturm count: outputs "
+    "index, index_fraction",
+)
