@@ -15,6 +15,7 @@ from .counting import (
     spectral_histogram,
 )
 from .ensembles import goe, gse, gue, wigner, wishart
+from .experiments import Experiment, register_experiment
 from .index_theory import (
     CoinFlipComparison,
     coin_flip_comparison,
@@ -43,11 +44,13 @@ from .spectral_density import (
     extreme_eigenvalues,
     spectral_density,
 )
+from .sweep import sweep
 from .tracy_widom import edge_law, tracy_widom
 from .tridiagonal import hermite_tridiagonal, laguerre_tridiagonal
 
 __all__ = [
     "CoinFlipComparison",
+    "Experiment",
     "ExtremeEigenvalues",
     "LanczosResult",
     "SpectralDensity",
@@ -81,11 +84,13 @@ __all__ = [
     "plot",
     "preconditioned_condition_number",
     "preconditioning_experiment",
+    "register_experiment",
     "sample_index",
     "sample_largest",
     "semicircle",
     "spectral_density",
     "spectral_histogram",
+    "sweep",
     "tracy_widom",
     "wigner",
     "wishart",

@@ -278,6 +278,10 @@ def sweep(experiment, grid: Mapping | None = None, replicates: int = 1, rng=None
     else:
         first = _run_task(exp, params[0], root.entropy, root.spawn_key, _Task(0, (0,)))
         outputs = {k: (v.shape, v.dtype.str) for k, v in first[1][0].items()}
+        clash = sorted(set(outputs) & {*names, "replicate", "done"})
+        if clash:
+            raise ValueError(f"experiment {exp.name!r} returns outputs named like grid "
+                             f"dimensions {clash}; rename them")
         done = np.zeros(shape, dtype=np.int8)
         if out_path is not None:
             store = _create_store(out_path, names, grid, replicates, outputs, per_task,
@@ -319,7 +323,7 @@ def _connect(address: str):
         raise ImportError("a dask scheduler needs dask.distributed: pip install "
                           "'rmt-landscapes[cluster]'") from exc
     try:
-        return Client(address, timeout="10s")
+        return Client(address, timeout="5s")
     except (OSError, TimeoutError) as exc:
         raise ValueError(f"cannot reach the dask scheduler at {address!r}: {exc}") from exc
 
