@@ -10,8 +10,9 @@ do not depend on which worker ran it, in which order, or how cells were grouped 
 results are identical for 1 worker, local processes or a ``dask.distributed`` cluster.
 
 **Tasks.** Cells are grouped into tasks of consecutive replicates of one grid point
-(``cells_per_task``; by default about eight tasks per worker, so the pool stays busy while each
-task is long enough for its scheduling and writing to be a small fraction of it).
+(``cells_per_task``; by default about eight tasks per worker for every grid point, so the
+expensive points are shared among all workers, while each task stays long enough for its
+scheduling and writing to be a small fraction of it).
 
 **Execution.** ``workers=1`` runs in this process; ``workers=k`` in ``k`` local processes
 (:class:`concurrent.futures.ProcessPoolExecutor`, no set-up); ``client=`` (a
@@ -26,7 +27,9 @@ crash mid-write can corrupt). The store holds the outputs (float64, NaN until co
 (experiment, grid, replicates, root seed). ``resume=True`` reopens it and computes only the
 cells not done; a store of another sweep, or one that is not a sweep store, is refused and
 never overwritten. SIGINT (Ctrl-C) and SIGTERM stop the sweep cleanly: tasks in flight finish
-and are written, nothing else starts, and :class:`SweepInterrupted` is raised.
+and are written, nothing else starts, and :class:`SweepInterrupted` is raised; a second signal
+stops at once (the cells in flight are lost, never half-written: a cell's ``done`` flag is
+written after its data).
 """
 
 from __future__ import annotations
@@ -58,6 +61,10 @@ NORMALISATION = ("Wigner matrices: E|H_ij|^2 = 1/N off the diagonal, 2/(beta N) 
                  "spectrum on [-2, 2]")
 _FINGERPRINT = "rmt_sweep_fingerprint"
 _TASKS_PER_WORKER = 8
+
+
+class _Abort(KeyboardInterrupt):
+    """A second SIGINT/SIGTERM: stop without waiting for the tasks in flight."""
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -224,7 +231,7 @@ def sweep(experiment, grid: Mapping | None = None, replicates: int = 1, rng=None
     resume : bool
         Finish the sweep stored at ``out``.
     cells_per_task : int, optional
-        Replicates per task (default: about eight tasks per worker).
+        Replicates per task (default: about eight tasks per worker for each grid point).
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
 
@@ -262,8 +269,10 @@ def sweep(experiment, grid: Mapping | None = None, replicates: int = 1, rng=None
     params = [exp.resolve({k: grid[k][i] for k, i in zip(names, idx, strict=True)})
               for idx in points]
     n_workers = _n_workers(client, workers)
-    per_task = cells_per_task or max(1, math.ceil(len(points) * replicates
-                                                  / (_TASKS_PER_WORKER * n_workers)))
+    # About eight tasks per worker for every grid point: the cost of a cell can differ by
+    # orders of magnitude between grid points (N = 100 or 10^7), and the expensive points
+    # must still be shared among all workers.
+    per_task = cells_per_task or max(1, math.ceil(replicates / (_TASKS_PER_WORKER * n_workers)))
     per_task = min(per_task, replicates)
     fingerprint = _fingerprint(exp, grid, replicates, root)
     out_path = None if out is None else Path(out)
@@ -361,7 +370,11 @@ def _execute(exp, params, root, tasks, points, results, client, workers, progres
     previous = {}
 
     def handler(signum, frame):
+        if stop.is_set():  # a second signal: abort the tasks in flight too
+            raise _Abort
         stop.set()
+        print("rmt sweep: stopping after the tasks in flight (signal again to abort them)",
+              file=sys.stderr, flush=True)
 
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
@@ -382,6 +395,8 @@ def _execute(exp, params, root, tasks, points, results, client, workers, progres
                 bar.update(results.add(points[t.grid_index], res, host))
         else:
             _run_processes(exp, params, root, tasks, points, results, workers, stop, bar)
+    except _Abort:
+        pass  # the second signal: what was written stays, the rest is left for resume
     finally:
         bar.close()
         if in_main:
@@ -392,24 +407,35 @@ def _execute(exp, params, root, tasks, points, results, client, workers, progres
 
 
 def _run_processes(exp, params, root, tasks, points, results, workers, stop, bar):
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers,
-                                                initializer=_ignore_signals) as pool:
-        pending = {pool.submit(_run_task, exp, params[t.grid_index], root.entropy,
-                               root.spawn_key, t) for t in tasks}
-        while pending:
-            finished, pending = concurrent.futures.wait(
-                pending, timeout=0.2, return_when=concurrent.futures.FIRST_COMPLETED)
-            for fut in finished:
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers,
+                                                  initializer=_ignore_signals)
+    try:
+        _drain(pool, exp, params, root, tasks, points, results, stop, bar)
+    except _Abort:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()   # cells in flight are lost; none was half-written
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _drain(pool, exp, params, root, tasks, points, results, stop, bar):
+    pending = {pool.submit(_run_task, exp, params[t.grid_index], root.entropy,
+                           root.spawn_key, t) for t in tasks}
+    while pending:
+        finished, pending = concurrent.futures.wait(
+            pending, timeout=0.2, return_when=concurrent.futures.FIRST_COMPLETED)
+        for fut in finished:
+            t, res, host = fut.result()
+            bar.update(results.add(points[t.grid_index], res, host))
+        if stop.is_set():
+            for fut in pending:
+                fut.cancel()
+            running = [f for f in pending if not f.cancelled()]
+            for fut in concurrent.futures.as_completed(running):
                 t, res, host = fut.result()
                 bar.update(results.add(points[t.grid_index], res, host))
-            if stop.is_set():
-                for fut in pending:
-                    fut.cancel()
-                running = [f for f in pending if not f.cancelled()]
-                for fut in concurrent.futures.as_completed(running):
-                    t, res, host = fut.result()
-                    bar.update(results.add(points[t.grid_index], res, host))
-                break
+            break
 
 
 def _run_dask(exp, params, root, tasks, points, results, client, stop, bar):

@@ -124,6 +124,36 @@ def test_a_sweep_killed_by_a_signal_resumes_to_the_same_result(tmp_path, workers
     assert sorted(computed) == sorted(ref_log.read_text().split())
 
 
+def test_a_second_signal_aborts_at_once_and_resume_still_finishes(tmp_path):
+    (tmp_path / "sweep_helper.py").write_text(_HELPER)
+    args = ["sweep_helper:counted", "--set", "n=1,2", "--set", "pause=0.2", "--replicates",
+            "16", "--workers", "2", "--quiet", "--out", "s.zarr"]
+    log = tmp_path / "cells.log"
+    cmd, kw = _cli(args, tmp_path, log)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **kw)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and (
+            not log.exists() or len(log.read_text().split()) < 4):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)          # do not wait for the tasks in flight
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    partial = xr.open_zarr(tmp_path / "s.zarr", consolidated=False).load()
+    assert int(partial.done.sum()) < 32
+    cmd, kw = _cli(args + ["--resume"], tmp_path, log)
+    assert subprocess.run(cmd, capture_output=True, text=True, **kw).returncode == 0
+    final = xr.open_zarr(tmp_path / "s.zarr", consolidated=False).load()
+    assert bool(final.done.all())
+    # Every cell's value is its own first draw, whoever computed it: compare with a fresh run.
+    cmd, kw = _cli(args[:-1] + ["ref.zarr"], tmp_path, tmp_path / "ref.log")
+    assert subprocess.run(cmd, capture_output=True, text=True, **kw).returncode == 0
+    ref = xr.open_zarr(tmp_path / "ref.zarr", consolidated=False).load()
+    np.testing.assert_array_equal(final.value.values, ref.value.values)
+
+
 # --------------------------------------------------------------------- bad input -----------
 
 
