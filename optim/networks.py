@@ -40,25 +40,14 @@ import rmt
 from rmt._validation import as_seed_sequence, check_int, library_version
 
 from .base import Transform
-from .critical import find_critical_points
+from .critical import _child, find_critical_points
 from .driver import run
 from .first_order import rmsprop
+from .training import task_error
 
 __all__ = ["hessian_spectra", "network_error_index", "semicircle_trend"]
 
 _SPECTRUM_METHODS = ("exact", "slq")
-
-
-def _child(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i))
-
-
-def _task_error(net, w) -> float:
-    fn = getattr(net, "error_rate", None)
-    if callable(fn) and getattr(net, "loss", None) == "softmax-cross-entropy":
-        return float(fn(w))
-    fn = getattr(net, "reconstruction_error", None)
-    return float(fn(w)) if callable(fn) else math.nan
 
 
 def hessian_spectra(net, *, optimizer: Transform | None = None, steps: int = 2000,
@@ -137,7 +126,7 @@ def hessian_spectra(net, *, optimizer: Transform | None = None, steps: int = 200
             mean = float(sd.moments(1)[0])
             var = float(sd.moments(2)[0]) - mean**2
         rows["loss"].append(float(net.value(w)))
-        rows["error"].append(_task_error(net, w))
+        rows["error"].append(task_error(net, w))
         rows["index_fraction"].append(frac)
         rows["mean"].append(mean)
         rows["std"].append(math.sqrt(max(var, 0.0)))
@@ -217,7 +206,7 @@ def network_error_index(net, *, n_starts: int = 100, method: str = "newton-mr",
     cps = find_critical_points(net, n_starts=n_starts, method=method, starts=starts, rng=rng,
                                **finder_kwargs)
     cps["loss"] = ("point", cps.value.values, {"long_name": "training loss"})
-    cps["error"] = ("point", np.array([_task_error(net, w) if np.all(np.isfinite(w))
+    cps["error"] = ("point", np.array([task_error(net, w) if np.all(np.isfinite(w))
                                        else math.nan for w in cps.x.values]),
                     {"long_name": "training error"})
     crit = cps.kind.values != "not-critical"

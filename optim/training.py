@@ -44,6 +44,7 @@ from rmt._validation import (
 )
 
 from .base import Transform
+from .critical import _child
 
 __all__ = ["LearningRateSearch", "compare", "diagonal_similarity", "train"]
 
@@ -75,11 +76,6 @@ class LearningRateSearch:
         high = check_positive_float("lr_search.high", self.high)
         if low > high:
             raise ValueError(f"lr_search needs low <= high; got low={low}, high={high}")
-
-
-def _child(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
-    """Child ``i`` of ``root``, the same however often it is asked for (``spawn`` is not)."""
-    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i))
 
 
 class _Counting:
@@ -133,16 +129,20 @@ def _epoch(surface, batch_size: int, n: int, gen: np.random.Generator):
 
 
 def _metric(surface):
-    """The task error reported beside the loss, when the surface defines one."""
-    for name in ("reconstruction_error", "error_rate"):
-        fn = getattr(surface, name, None)
-        if callable(fn):
-            try:
-                fn(np.zeros(surface.dim))
-            except (ValueError, TypeError):
-                continue
-            return name, fn
+    """The task error reported beside the loss: a network's reconstruction error
+    (autoencoders) or classification error (softmax loss); None for other surfaces."""
+    if callable(getattr(surface, "reconstruction_error", None)):
+        return "reconstruction_error", surface.reconstruction_error
+    if callable(getattr(surface, "error_rate", None)) and \
+            getattr(surface, "loss", None) == "softmax-cross-entropy":
+        return "error_rate", surface.error_rate
     return None, None
+
+
+def task_error(surface, x) -> float:
+    """:func:`_metric` of ``surface`` at ``x`` (NaN when there is none)."""
+    _, fn = _metric(surface)
+    return float(fn(x)) if fn is not None else math.nan
 
 
 def _check_x0(surface, x0) -> np.ndarray:
