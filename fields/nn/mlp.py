@@ -64,6 +64,8 @@ _log = logging.getLogger(__name__)
 DEFAULT_MAX_MEMORY = 4 * 2**30
 #: Elements of the largest intermediate array of a blocked Hessian (directions x rows x width).
 _BLOCK_ELEMENTS = 2**22
+#: Side of the square tiles in which a dense Hessian is symmetrised.
+_SYMMETRISE_TILE = 1024
 
 
 def _check_layers(layers) -> tuple[int, ...]:
@@ -460,14 +462,16 @@ class MLP:
             units = np.zeros((stop - start, self.dim))
             units[np.arange(stop - start), np.arange(start, stop)] = 1.0
             h[start:stop] = self._hvp_block(w, units, gauss_newton=False)
-        # Symmetrise block by block (H is symmetric up to rounding): no full-size temporary.
-        for i in range(0, self.dim, block):
-            for j in range(i, self.dim, block):
-                upper = h[i:i + block, j:j + block].astype(np.float64)
-                lower = h[j:j + block, i:i + block].astype(np.float64).T
+        # Symmetrise tile by tile (H is symmetric up to rounding): no full-size temporary, and
+        # tiles large enough that the Python loop is negligible whatever the R-pass block.
+        tile = _SYMMETRISE_TILE
+        for i in range(0, self.dim, tile):
+            for j in range(i, self.dim, tile):
+                upper = h[i:i + tile, j:j + tile].astype(np.float64)
+                lower = h[j:j + tile, i:i + tile].astype(np.float64).T
                 avg = 0.5 * (upper + lower)
-                h[i:i + block, j:j + block] = avg
-                h[j:j + block, i:i + block] = avg.T
+                h[i:i + tile, j:j + tile] = avg
+                h[j:j + tile, i:i + tile] = avg.T
         return h
 
     # -- predictions and minibatches ------------------------------------------------------
