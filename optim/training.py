@@ -119,6 +119,13 @@ def _check_minibatch_surface(surface) -> int:
     return int(n)
 
 
+def _check_batch_size(batch_size, n: int) -> int:
+    batch_size = check_int("batch_size", batch_size, 1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be at most n_examples = {n}; got {batch_size}")
+    return batch_size
+
+
 def _epoch(surface, batch_size: int, n: int, gen: np.random.Generator):
     """The minibatches of one epoch: a shuffled partition when the surface offers one."""
     if callable(getattr(surface, "batches", None)):
@@ -219,9 +226,7 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
             raise TypeError(f"{optimizer.name} needs surface.{member}; "
                             f"{type(surface).__name__} has none")
     epochs = check_int("epochs", epochs, 1)
-    batch_size = check_int("batch_size", batch_size, 1)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be at most n_examples = {n}; got {batch_size}")
+    batch_size = _check_batch_size(batch_size, n)
     evaluations_per_epoch = check_int("evaluations_per_epoch", evaluations_per_epoch, 1)
     hvp_cost = check_positive_float("hvp_cost", hvp_cost, allow_zero=True)
     diagonal_probes = check_int("diagonal_probes", diagonal_probes, 1)
@@ -387,9 +392,7 @@ def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Tran
             raise TypeError(f"with lr_search, optimizer {name!r} must be a callable "
                             f"lr -> Transform (e.g. optim.sgd); got {opt!r}")
     epochs = check_int("epochs", epochs, 1)
-    batch_size = check_int("batch_size", batch_size, 1)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be at most n_examples = {n}; got {batch_size}")
+    batch_size = _check_batch_size(batch_size, n)
     x0 = _check_x0(surface, x0)
     root = as_seed_sequence(rng)
     rate_seed, run_seed = _child(root, 0), _child(root, 1)

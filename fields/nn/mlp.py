@@ -351,24 +351,19 @@ class MLP:
 
     def hvp(self, w, v) -> np.ndarray:
         """``H v`` by the R-operator (exact); ``v`` may also be a ``(k, dim)`` block."""
-        w = self._point("w", w)
-        v = check_real_array("v", v)
-        if v.shape[-1:] != (self.dim,) or v.ndim > 2:
-            raise ValueError(f"v must have shape ({self.dim},) or (k, {self.dim}); "
-                             f"got {v.shape}")
-        block = v if v.ndim == 2 else v[None]
-        out = self._hvp_block(w, block, gauss_newton=False)
-        return out if v.ndim == 2 else out[0]
+        return self._product(w, v, gauss_newton=False)
 
     def gvp(self, w, v) -> np.ndarray:
         """Gauss–Newton-vector product ``J^T l'' J v / n + lambda v`` (positive semi-definite)."""
+        return self._product(w, v, gauss_newton=True)
+
+    def _product(self, w, v, *, gauss_newton: bool) -> np.ndarray:
         w = self._point("w", w)
         v = check_real_array("v", v)
         if v.shape[-1:] != (self.dim,) or v.ndim > 2:
             raise ValueError(f"v must have shape ({self.dim},) or (k, {self.dim}); "
                              f"got {v.shape}")
-        block = v if v.ndim == 2 else v[None]
-        out = self._hvp_block(w, block, gauss_newton=True)
+        out = self._hvp_block(w, v if v.ndim == 2 else v[None], gauss_newton=gauss_newton)
         return out if v.ndim == 2 else out[0]
 
     def _hvp_block(self, w: np.ndarray, v: np.ndarray, *, gauss_newton: bool) -> np.ndarray:
