@@ -6,9 +6,11 @@ scaled to the same laws (see ``../shared/THEORY.md`` and the README). ``rmt.plot
 plot helpers (matplotlib is imported only when one is called).
 """
 
-from . import plot
+from . import plot, random
 from .counting import (
+    CountAndLogDet,
     count_below,
+    count_below_and_log_det,
     counting_function,
     eigenvalue_by_bisection,
     index,
@@ -50,6 +52,7 @@ from .tridiagonal import hermite_tridiagonal, laguerre_tridiagonal
 
 __all__ = [
     "CoinFlipComparison",
+    "CountAndLogDet",
     "Experiment",
     "ExtremeEigenvalues",
     "LanczosResult",
@@ -58,6 +61,7 @@ __all__ = [
     "coin_flip_comparison",
     "condition_number",
     "count_below",
+    "count_below_and_log_det",
     "counting_function",
     "edge_block_size",
     "edge_law",
@@ -82,6 +86,7 @@ __all__ = [
     "log_prob_all_positive",
     "marchenko_pastur",
     "plot",
+    "random",
     "preconditioned_condition_number",
     "preconditioning_experiment",
     "register_experiment",

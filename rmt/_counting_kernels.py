@@ -86,3 +86,37 @@ def bisect_eigenvalues_batch(d, e2, k, out):
     for b in range(d.shape[0]):
         for j in range(k.shape[0]):
             out[b, j] = bisect_eigenvalue(d[b], e2[b], k[j])
+
+
+@numba.njit(cache=True, nogil=True)
+def sturm_count_and_log_det(d, e2, x):
+    """Count below ``x`` and ``log|det(T - x I)|`` of tridiag(d, sqrt(e2)) in one pass.
+
+    ``det(T - x I)`` is the product of the pivots ``q_i``. A zero pivot before the last is
+    replaced by ``-_PIVMIN`` as in :func:`sturm_count`; the next pivot is then of order
+    ``1 / _PIVMIN`` and the two logarithms cancel, which is the determinant's limit. A zero
+    last pivot means ``T - x I`` is singular: the logarithm is ``-inf``.
+    """
+    n = d.shape[0]
+    count = 0
+    log_det = 0.0
+    q = d[0] - x
+    for i in range(n):
+        if i > 0:
+            q = (d[i] - x) - e2[i - 1] / q
+        if q == 0.0:
+            if i == n - 1:
+                return count + 1, -np.inf
+            q = -_PIVMIN
+        if q < 0.0:
+            count += 1
+        log_det += np.log(abs(q))
+    return count, log_det
+
+
+@numba.njit(cache=True, nogil=True)
+def sturm_counts_and_log_dets_batch(d, e2, x, counts, log_dets):
+    """Counts and log-determinants of every tridiagonal (rows of ``d``, ``e2``) at every ``x``."""
+    for b in range(d.shape[0]):
+        for k in range(x.shape[0]):
+            counts[b, k], log_dets[b, k] = sturm_count_and_log_det(d[b], e2[b], x[k])

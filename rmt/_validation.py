@@ -8,9 +8,10 @@ message names the argument, the value received and what was expected.
 from __future__ import annotations
 
 import numbers
-from importlib import metadata
 
 import numpy as np
+
+from .random import as_generator, as_seed_sequence, library_version
 
 __all__ = [
     "as_generator",
@@ -24,47 +25,6 @@ __all__ = [
     "check_symmetric",
     "library_version",
 ]
-
-
-def as_generator(rng) -> np.random.Generator:
-    """Normalise ``rng`` (None, an int seed, a SeedSequence or a Generator) to a Generator."""
-    if isinstance(rng, bool) or not (
-        rng is None
-        or isinstance(rng, (numbers.Integral, np.random.SeedSequence, np.random.Generator,
-                            np.random.BitGenerator))
-    ):
-        raise TypeError(
-            f"rng must be None, an int seed, a numpy SeedSequence or a numpy Generator; "
-            f"got {type(rng).__name__}"
-        )
-    if isinstance(rng, numbers.Integral) and rng < 0:
-        raise ValueError(f"rng seed must be a non-negative integer; got {rng}")
-    return np.random.default_rng(rng)
-
-
-def as_seed_sequence(rng) -> np.random.SeedSequence:
-    """A SeedSequence from None, an int, a SeedSequence, a Generator or a BitGenerator.
-
-    An int gives ``SeedSequence(seed)``; a Generator (or BitGenerator) contributes 128 bits of
-    its stream as entropy; None gives fresh OS entropy. The root of a reproducible set of
-    children (``root.spawn(n)``), whose ``entropy`` is recorded in results.
-    """
-    if isinstance(rng, np.random.SeedSequence):
-        return rng
-    gen = as_generator(rng)
-    if isinstance(rng, (np.random.Generator, np.random.BitGenerator)):
-        return np.random.SeedSequence(gen.integers(0, 2**32, size=4, dtype=np.uint64).tolist())
-    if isinstance(rng, numbers.Integral):
-        return np.random.SeedSequence(int(rng))
-    return np.random.SeedSequence()
-
-
-def library_version() -> str:
-    """The installed version of the ``rmt-landscapes`` distribution (``"unknown"`` if none)."""
-    try:
-        return metadata.version("rmt-landscapes")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def check_int(name: str, value, minimum: int | None = 1) -> int:

@@ -17,3 +17,23 @@ def goe_by_definition(n: int, rng: np.random.Generator) -> np.ndarray:
     """GOE straight from the definition: (A + A^T)/sqrt(2N), A with i.i.d. N(0, 1) entries."""
     a = rng.standard_normal((n, n))
     return (a + a.T) / np.sqrt(2.0 * n)
+
+
+def distinct_pair_sum(a) -> np.ndarray:
+    """``sum_{j != k} a_j a_k`` along the last axis, for ``a >= 0``, with nothing cancelling.
+
+    Written as ``(sum a)^2 - sum a^2`` it is a difference of two nearly equal numbers when one
+    term dominates, and rounding can make it negative (then its square root is NaN); here every
+    term is a product of non-negative numbers: ``2 sum_k a_k (a_1 + ... + a_{k-1})``.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    before = np.concatenate([np.zeros(a.shape[:-1] + (1,)), np.cumsum(a, axis=-1)[..., :-1]],
+                            axis=-1)
+    return 2.0 * np.sum(a * before, axis=-1)
+
+
+def off_diagonal_square_sum(h) -> np.ndarray:
+    """``sum_{j != i} H_ij^2`` for each row ``i``, summed over the entries themselves."""
+    off = np.array(h, dtype=np.float64)
+    np.fill_diagonal(off, 0.0)
+    return np.sum(off**2, axis=1)

@@ -130,3 +130,41 @@ def test_bad_input_value_errors(call, match):
 def test_bad_input_type_errors(call, match):
     with pytest.raises(TypeError, match=match):
         call()
+
+
+# --------------------------------------------------------------------------------------------
+# count_below_and_log_det: the index and log|det| of T - x I in one Sturm pass
+# --------------------------------------------------------------------------------------------
+
+
+def test_count_and_log_det_match_the_dense_inertia_and_determinant():
+    d, e = rmt.hermite_tridiagonal(300, beta=1, size=4, rng=5)
+    xs = np.array([-2.5, -1.0, 0.0, 0.3, 1.7, 2.5])
+    res = rmt.count_below_and_log_det(d, e, xs)
+    assert res.count.shape == res.log_abs_det.shape == (4, 6)
+    for b in range(4):
+        full = dense_tridiagonal(d[b], e[b])
+        for k, x in enumerate(xs):
+            sign, logdet = np.linalg.slogdet(full - x * np.eye(300))
+            assert res.count[b, k] == count_below_dense(d[b], e[b], x)
+            # LU and the Sturm recurrence differ by rounding: a few ulps per pivot, summed.
+            assert abs(res.log_abs_det[b, k] - logdet) <= 1e-10 * 300
+    np.testing.assert_array_equal(res.count, rmt.count_below(d, e, xs))
+
+
+def test_count_and_log_det_through_a_zero_pivot_and_at_a_singular_matrix():
+    # [[0, 1], [1, 0]]: the first pivot is exactly 0, det = -1, one negative eigenvalue.
+    res = rmt.count_below_and_log_det([0.0, 0.0], [1.0], 0.0)
+    assert res.count == 1 and res.log_abs_det == pytest.approx(0.0, abs=1e-12)
+    assert isinstance(res.count, int) and isinstance(res.log_abs_det, float)
+    # diag(1, 2) at x = 2: singular, the last pivot is 0; the count follows count_below's rule
+    # for a zero pivot (the eigenvalue at the shift counts as just below it).
+    res = rmt.count_below_and_log_det([1.0, 2.0], [0.0], 2.0)
+    assert res.count == rmt.count_below([1.0, 2.0], [0.0], 2.0) and res.log_abs_det == -np.inf
+
+
+def test_count_and_log_det_refuse_bad_input():
+    with pytest.raises(ValueError, match="e must have shape"):
+        rmt.count_below_and_log_det([1.0, 2.0], [1.0, 2.0], 0.0)
+    with pytest.raises(ValueError, match="x must be finite"):
+        rmt.count_below_and_log_det([1.0, 2.0], [1.0], np.nan)

@@ -35,11 +35,20 @@ def hutchinson_variance(u, f_values, probes):
     """Variance of the mean over ``probes`` Rademacher probes of ``v^T f(A) v``, ``v = z/sqrt N``.
 
     ``f_values`` has shape ``(..., N)``: ``f`` at the eigenvalues, for several ``f`` at once.
-    ``||f(A)||_F^2 = sum_i f(lambda_i)^2`` and ``f(A)_jj = sum_i U_ji^2 f(lambda_i)``.
+    ``||f(A)||_F^2 = sum_i f(lambda_i)^2`` and ``f(A)_jj = sum_i U_ji^2 f(lambda_i)``;
+    ``||f(A)||_F^2 - sum_j f(A)_jj^2`` is summed over the off-diagonal entries themselves, never
+    as that difference: for ``f = 1`` both terms are ``N`` and their difference would be a
+    rounding error of either sign (whose square root is NaN).
     """
     n = u.shape[0]
-    diag = f_values @ (u**2).T
-    return 2.0 * (np.sum(f_values**2, axis=-1) - np.sum(diag**2, axis=-1)) / n**2 / probes
+    f_values = np.asarray(f_values, dtype=np.float64)
+    flat = f_values.reshape(-1, n)
+    off = np.empty(flat.shape[0])
+    for k, f in enumerate(flat):
+        fa = (u * f) @ u.T
+        np.fill_diagonal(fa, 0.0)
+        off[k] = np.sum(fa**2)
+    return (2.0 * off / n**2 / probes).reshape(f_values.shape[:-1])
 
 
 def spiked_goe(n, spikes, seed):
