@@ -20,20 +20,25 @@ from .kernels import Kernel, Matern, SquaredExponential
 from .local_law import LocalLaw, LocalSample, local_law, sample_hessian_given_value, sample_local
 from .quadratic import RandomQuadratic
 from .spin_glass import SphericalSpinGlass
+from .surface import DataSurface, ManifoldSurface, Surface, check_surface
 
 __all__ = [
     "CriticalPoints",
+    "DataSurface",
     "DerivativeReport",
     "GaussianField",
     "Kernel",
     "LocalLaw",
     "LocalSample",
+    "ManifoldSurface",
     "Matern",
     "RandomQuadratic",
     "SphericalSpinGlass",
     "SquaredExponential",
+    "Surface",
     "bray_dean",
     "check_derivatives",
+    "check_surface",
     "critical_points",
     "data",
     "grid_field",
