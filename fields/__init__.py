@@ -2,7 +2,7 @@
 
 Every surface is frozen once built (all randomness drawn at construction) and offers ``dim``,
 ``value(x)``, ``grad(x)``, ``value_and_grad(x)``, ``hvp(x, v)`` and ``hess(x)``
-(``../shared/ARCHITECTURE.md``). ``fields`` depends on ``rmt``, never on ``optim``.
+(``docs/design.md``). ``fields`` depends on ``rmt``, never on ``optim``.
 
 Submodules used by name: ``fields.bray_dean`` (index fraction of critical points against
 energy, asymptotic and finite-N Kac–Rice) and ``fields.spin_glass`` (thresholds, layers and

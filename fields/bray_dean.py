@@ -5,7 +5,7 @@ For a centred isotropic field on ``R^N`` in the Bray–Dean scaling, ``E f(x) f(
 :mod:`fields.kernels` and :mod:`fields.local_law`), the Hessian at a point of energy density
 ``e = f / N`` is a semicircle of radius ``R = 4 sqrt(c2)`` centred at ``mu(e) = 2 c1 e / c0``,
 up to a random common shift of order ``N^(-1/2)``. At a *critical point* the Kac–Rice weight
-``|det H|`` tilts that common shift by an amount of order 1 (``THEORY.md`` section 7):
+``|det H|`` tilts that common shift by an amount of order 1 (``docs/theory.md`` section 7):
 
 ``index_fraction``
     the asymptotic index fraction ``alpha(e) = F_sc(-T(e) / R)`` with the tilted shift
@@ -38,7 +38,7 @@ from .local_law import _check_kernel, local_law
 
 __all__ = [
     "KacRiceEstimate",
-    "index_fraction",
+    "asymptotic_index_fraction",
     "kac_rice_index",
     "naive_index_fraction",
     "semicircle_radius",
@@ -104,7 +104,7 @@ def tilted_shift(kernel: Kernel, energy) -> float | np.ndarray:
     return _shape_like(mu * 2.0 * c2 / (c2 + c1 * c1 / c0), energy)
 
 
-def index_fraction(kernel: Kernel, energy) -> float | np.ndarray:
+def asymptotic_index_fraction(kernel: Kernel, energy) -> float | np.ndarray:
     r"""Asymptotic index fraction ``alpha(e)`` of critical points at energy density ``e``.
 
     Parameters
@@ -145,15 +145,15 @@ def index_fraction(kernel: Kernel, energy) -> float | np.ndarray:
     Examples
     --------
     >>> from fields.kernels import Matern, SquaredExponential
-    >>> from fields.bray_dean import index_fraction
-    >>> index_fraction(SquaredExponential(), 0.0)
+    >>> from fields.bray_dean import asymptotic_index_fraction
+    >>> asymptotic_index_fraction(SquaredExponential(), 0.0)
     0.5
-    >>> round(index_fraction(Matern(nu=3.5), -1.5), 4)
+    >>> round(asymptotic_index_fraction(Matern(nu=3.5), -1.5), 4)
     0.0824
     """
     c0, c1, c2 = _constants(kernel)
     energy = _energy(energy)
-    return rmt.index_fraction(tilted_shift(kernel, energy), 4.0 * math.sqrt(c2))
+    return rmt.semicircle_index_fraction(tilted_shift(kernel, energy), 4.0 * math.sqrt(c2))
 
 
 def naive_index_fraction(kernel: Kernel, energy) -> float | np.ndarray:
@@ -161,10 +161,10 @@ def naive_index_fraction(kernel: Kernel, energy) -> float | np.ndarray:
 
     The index fraction of the Hessian at a *typical* point of energy density ``e`` (not at a
     critical point), with ``mu(e) = 2 c1 e / c0``, ``R = 4 sqrt(c2)``. It equals
-    :func:`index_fraction` only for the squared-exponential kernel; for Matérn-7/2 at
+    :func:`asymptotic_index_fraction` only for the squared-exponential kernel; for Matérn-7/2 at
     ``e = -1.5`` it gives 0.152 against 0.082.
 
-    Parameters and errors as :func:`index_fraction`.
+    Parameters and errors as :func:`asymptotic_index_fraction`.
 
     Examples
     --------
@@ -175,11 +175,11 @@ def naive_index_fraction(kernel: Kernel, energy) -> float | np.ndarray:
     """
     c0, c1, c2 = _constants(kernel)
     energy = _energy(energy)
-    return rmt.index_fraction(2.0 * c1 * energy / c0, 4.0 * math.sqrt(c2))
+    return rmt.semicircle_index_fraction(2.0 * c1 * energy / c0, 4.0 * math.sqrt(c2))
 
 
 def threshold_energies(kernel: Kernel) -> tuple[float, float]:
-    r"""Energies ``(e_min, e_max)`` where :func:`index_fraction` reaches 0 and 1.
+    r"""Energies ``(e_min, e_max)`` where :func:`asymptotic_index_fraction` reaches 0 and 1.
 
     Below ``e_min`` critical points are (asymptotically) minima, above ``e_max`` maxima.
 
@@ -322,7 +322,7 @@ def kac_rice_index(
     squared-exponential kernel ``b = 0`` and no quadrature is needed. The ratio's standard
     error is ``sqrt(sum_k (a_k - r w_k)^2) / sum_k w_k`` for the per-sample numerators ``a_k``
     and weights ``w_k``. For Matérn-7/2 at ``e = -1.5`` and ``N = 60`` this gives 0.082, as does the
-    asymptotic :func:`index_fraction` (``THEORY.md`` section 7).
+    asymptotic :func:`asymptotic_index_fraction` (``docs/theory.md`` section 7).
 
     Examples
     --------

@@ -1,7 +1,7 @@
 r"""Checks that a surface's derivatives agree with its values: for library and user surfaces alike.
 
 :func:`check_derivatives` takes any object with the Surface members (``dim``, ``value``,
-``grad``, ``value_and_grad`` and, optionally, ``hvp`` and ``hess``; ``../shared/ARCHITECTURE.md``)
+``grad``, ``value_and_grad`` and, optionally, ``hvp`` and ``hess``; ``docs/design.md``)
 and compares, at one point, the gradient with central differences of the value, the
 Hessian-vector product with central differences of the gradient, the Hessian with the
 Hessian-vector product, and ``value_and_grad`` with ``value`` and ``grad``. It returns a

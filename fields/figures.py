@@ -58,7 +58,8 @@ def bray_dean_curves(out: Path, quick: bool, rng: np.random.Generator) -> list[C
     fig, ax = plt.subplots(figsize=(7, 5))
     e = np.linspace(-3.2, 3.2, 321)
     for (name, kernel), color in zip(_KERNELS.items(), ("k", "C0", "C1"), strict=True):
-        ax.plot(e, bray_dean.index_fraction(kernel, e), color=color, label=f"{name} (Bray–Dean)")
+        ax.plot(e, bray_dean.asymptotic_index_fraction(kernel, e), color=color,
+                label=f"{name} (Bray–Dean)")
         if name != "squared-exponential":
             ax.plot(e, bray_dean.naive_index_fraction(kernel, e), color=color, ls=":",
                     label=f"{name}, naive shifted semicircle")
@@ -76,7 +77,7 @@ def bray_dean_curves(out: Path, quick: bool, rng: np.random.Generator) -> list[C
     save_figure(fig, out, "bray_dean.png")
     at = np.array([-1.5])
     kr = bray_dean.kac_rice_index(kernel, dim, at, n_samples=2000 if quick else 8000, rng=rng)
-    tilted = float(bray_dean.index_fraction(kernel, at[0]))
+    tilted = float(bray_dean.asymptotic_index_fraction(kernel, at[0]))
     # The finite-N value approaches the asymptote like 1/N (about 0.005 at N = 60 near the edge).
     return [Claim("Matérn 7/2, e = -1.5: finite-N Kac–Rice (N = 60) vs tilted Bray–Dean",
                   tilted, float(kr.value[0]), float(kr.stderr[0]), 1.0 / dim),
@@ -114,7 +115,7 @@ def hessian_spectra(out: Path, quick: bool, rng: np.random.Generator) -> list[Cl
                     * np.sqrt(np.clip(radius**2 - (x - centre) ** 2, 0, None)), style,
                     label=label)
         ax.axvline(0, color="grey", lw=0.8)
-        alpha = float(bray_dean.index_fraction(kernel, e))
+        alpha = float(bray_dean.asymptotic_index_fraction(kernel, e))
         ax.set_title(f"Matérn 5/2, e = {e:+.1f}; critical points: alpha = {alpha:.2f}")
         ax.set_xlabel("Hessian eigenvalue")
         ax.legend(fontsize="x-small")
@@ -143,11 +144,11 @@ def spin_glass_layers(out: Path, quick: bool, rng: np.random.Generator) -> list[
     axes[0].legend(fontsize="small")
     axes[0].set_title("Layers: index-k critical points lie above -E_k")
     v = np.linspace(-2, 2, 200)
-    axes[1].plot(v, spin_glass.index_fraction(p, v))
+    axes[1].plot(v, spin_glass.asymptotic_index_fraction(p, v))
     axes[1].set_xlabel("energy u = H / N")
     axes[1].set_ylabel("index fraction")
     save_figure(fig, out, "spin_glass.png")
-    return [Claim("3-spin glass ground-state threshold E_0 (ABC 2013; THEORY.md 1.65700)",
+    return [Claim("3-spin glass ground-state threshold E_0 (ABC 2013; docs/theory.md 1.65700)",
                   1.65700, float(layers[0]), 0.0, 5e-6),
             Claim("3-spin glass E_inf = 2 sqrt((p - 1)/p)", 2 * np.sqrt(2 / 3), th.e_inf, 0.0,
                   1e-12)]

@@ -49,7 +49,7 @@ class GaussianField:
     scaling : {"bray-dean", "unit"}, default "bray-dean"
         ``"unit"``: ``E f(x) f(y) = C(|x - y|^2)``. ``"bray-dean"``: the large-``N`` scaling of
         Bray & Dean, ``f(x) = sqrt(N) g(x / sqrt(N))``, so ``E f(x) f(y) = N C(|x - y|^2 / N)``
-        and the energy density ``f / N`` has an ``O(1)`` landscape (``THEORY.md`` section 7).
+        and the energy density ``f / N`` has an ``O(1)`` landscape (``docs/theory.md`` section 7).
     rng : None, int, SeedSequence or Generator
         Source of the features, drawn here and never again: first the ``(M, N)`` frequencies
         (``kernel.sample_frequencies``), then the ``M`` phases.
@@ -115,7 +115,7 @@ class GaussianField:
     over the features. The value at a point is a sum of ``M`` bounded i.i.d. terms, Gaussian
     only as ``M -> inf`` (excess kurtosis ``-3 / (2M)``). **Random features are not
     Gaussian**: the Hessian is a sum of ``M`` rank-one terms ``-a cos(z_m) w_m w_m^T``, so its
-    statistics (a GOE plus a shift, ``THEORY.md`` section 7) are approached only when ``M / N``
+    statistics (a GOE plus a shift, ``docs/theory.md`` section 7) are approached only when ``M / N``
     is large; use ``M / N`` of a few hundred when comparing critical points with the theory.
 
     **Cost.** ``value``, ``grad``, ``value_and_grad`` and ``hvp``: ``O(M N)`` per point (BLAS

@@ -4,7 +4,7 @@ A kernel is a function ``C(s)`` of the squared distance ``s = |x - y|^2`` with `
 a centred Gaussian field ``f`` on ``R^N`` with ``E f(x) f(y) = C(|x - y|^2)``. Everything the
 rest of :mod:`fields` needs is derived from two ingredients each kernel supplies: the
 derivatives ``d^k C / ds^k`` (the local law of value, gradient and Hessian at one point uses
-``c0 = C(0)``, ``c1 = C'(0)``, ``c2 = C''(0)``; see ``THEORY.md`` section 7) and its spectral
+``c0 = C(0)``, ``c1 = C'(0)``, ``c2 = C''(0)``; see ``docs/theory.md`` section 7) and its spectral
 measure (random Fourier features, Rahimi & Recht 2007).
 
 ``SquaredExponential``
@@ -218,7 +218,7 @@ class SquaredExponential(Kernel):
     :math:`C^{(k)}(s) = (-1 / (2 l^2))^k e^{-s / (2 l^2)}`, so ``c1 = -1 / (2 l^2)`` and
     ``c2 = 1 / (4 l^4)``; ``c2 c0 / c1^2 = 1``, the equality case of Cauchy–Schwarz that makes
     this the one kernel whose Hessian is independent of the field value up to a deterministic
-    shift (``THEORY.md`` section 7). The field is infinitely mean-square differentiable. The
+    shift (``docs/theory.md`` section 7). The field is infinitely mean-square differentiable. The
     spectral measure is ``N(0, I / l^2)`` (Rasmussen & Williams 2006, section 4.2.1).
 
     Examples

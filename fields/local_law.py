@@ -5,10 +5,10 @@ unit-variance kernel of :mod:`fields.kernels` with ``c0 = C(0)``, ``c1 = C'(0)``
 ``c2 = C''(0)``. Two scalings are used in the library:
 
 ``"unit"``
-    ``A = 1``, ``L = 1``: covariance ``C(|x - y|^2)`` (``THEORY.md`` section 7, "Local law").
+    ``A = 1``, ``L = 1``: covariance ``C(|x - y|^2)`` (``docs/theory.md`` section 7, "Local law").
 ``"bray-dean"``
     ``A = N``, ``L = N``: covariance ``N C(|x - y|^2 / N)``, i.e. ``f(x) = sqrt(N) g(x / sqrt N)``
-    with ``g`` of covariance ``C`` (Bray & Dean 2007; ``THEORY.md`` section 7, "Large-N
+    with ``g`` of covariance ``C`` (Bray & Dean 2007; ``docs/theory.md`` section 7, "Large-N
     scaling"). The value is of order ``N`` (energy density ``e = f / N`` of order 1), gradient
     components of order 1 and Hessian entries of order ``N^(-1/2)``, so the Hessian spectrum has
     a limit.

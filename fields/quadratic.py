@@ -47,13 +47,13 @@ class RandomQuadratic:
         all positive, mixed, all negative, or some exactly zero (probability 0).
     expected_index_fraction : float
         Limit of ``index_fraction`` as ``dim -> infinity``: the fraction of a semicircle of
-        radius 2 centred at ``shift`` below 0, ``rmt.index_fraction(shift, 2)``.
+        radius 2 centred at ``shift`` below 0, ``rmt.semicircle_index_fraction(shift, 2)``.
 
     Notes
     -----
     The talk writes :math:`f(\theta) = \theta^T H \theta`; the factor 1/2 here makes the
     Hessian equal to ``H`` (the gradient is :math:`H \theta`), so that the spectrum of the
-    Hessian is exactly the shifted GOE of ``THEORY.md`` (section 1: entry variances
+    Hessian is exactly the shifted GOE of ``docs/theory.md`` (section 1: entry variances
     ``(1 + delta_ij) / N``, semicircle on ``[shift - 2, shift + 2]``). All derivatives are
     exact: ``grad = H theta``, ``hvp(theta, v) = H v``, ``hess = H``. The index is computed
     from an ``L D L^T`` factorisation (Sylvester's law of inertia), the number of positive
@@ -127,7 +127,7 @@ class RandomQuadratic:
     @property
     def expected_index_fraction(self) -> float:
         """Large-``N`` index fraction ``F_sc(-shift / 2)`` (:func:`rmt.index_fraction`)."""
-        return float(rmt.index_fraction(self._shift, 2.0))
+        return float(rmt.semicircle_index_fraction(self._shift, 2.0))
 
     def __repr__(self) -> str:
         return f"RandomQuadratic(dim={self._dim}, shift={self._shift:g})"

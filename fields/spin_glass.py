@@ -10,8 +10,8 @@ with i.i.d. standard normal couplings, so that :math:`E\, H(s) H(s') = N (s \cdo
 A mixed model is a sum of independent pure ones, :math:`H = \sum_p \gamma_p H_p`, with
 covariance :math:`N \xi(s \cdot s' / N)`, :math:`\xi(q) = \sum_p \gamma_p^2 q^p`.
 :class:`SphericalSpinGlass` is a frozen surface on the sphere with Riemannian gradients and
-Hessians (ARCHITECTURE.md); :func:`thresholds`, :func:`layer_energies`, :func:`complexity` and
-:func:`index_fraction` give ABC's predictions for the pure model, in the energy per spin
+Hessians (docs/design.md); :func:`thresholds`, :func:`layer_energies`, :func:`complexity` and
+:func:`asymptotic_index_fraction` give ABC's predictions for the pure model, in the energy per spin
 ``u = H / N``.
 """
 
@@ -32,7 +32,7 @@ __all__ = [
     "SphericalSpinGlass",
     "Thresholds",
     "complexity",
-    "index_fraction",
+    "asymptotic_index_fraction",
     "layer_energies",
     "thresholds",
 ]
@@ -475,7 +475,7 @@ def thresholds(p: int) -> Thresholds:
     return Thresholds(e_0=float(layer_energies(p, 0)[0]), e_inf=_e_inf(p))
 
 
-def index_fraction(p: int, energy) -> float | np.ndarray:
+def asymptotic_index_fraction(p: int, energy) -> float | np.ndarray:
     r"""Limiting index fraction of critical points of a pure p-spin model at energy ``u``.
 
     Parameters
@@ -496,12 +496,12 @@ def index_fraction(p: int, energy) -> float | np.ndarray:
 
     Examples
     --------
-    >>> index_fraction(3, 0.0)
+    >>> asymptotic_index_fraction(3, 0.0)
     0.5
-    >>> float(index_fraction(3, -thresholds(3).e_inf))
+    >>> float(asymptotic_index_fraction(3, -thresholds(3).e_inf))
     0.0
     """
     p = check_int("p", p, 2)
     u = _check_energy(energy)
-    return rmt.index_fraction(-p * u, 2.0 * math.sqrt(p * (p - 1)))
+    return rmt.semicircle_index_fraction(-p * u, 2.0 * math.sqrt(p * (p - 1)))
 

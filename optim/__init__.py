@@ -1,7 +1,7 @@
 """optim: saddle-aware critical-point finders, optimisers, and the error–index experiment.
 
 Works on every surface of :mod:`fields` and on any object with the Surface members of
-``../shared/ARCHITECTURE.md`` (``dim``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
+``docs/design.md`` (``dim``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
 ``hess``). ``optim`` depends on ``rmt`` and ``fields``; nothing below it imports it.
 
 Optimisers are pure ``init``/``update`` pairs (:mod:`optim.base`) that compose with
@@ -12,7 +12,7 @@ certified), :func:`compare_with_theory` (Bray–Dean and spin-glass laws, finite
 ``optim.saddles`` (saddle dynamics) and ``optim.plot``. Networks: :func:`train` and
 :func:`compare` (optimisers on minibatches with a shared learning-rate search),
 :func:`diagonal_similarity` (RMSProp against Jacobi and equilibration),
-:func:`hessian_spectra` and :func:`network_error_index` (the talk's experiment 1).
+:func:`spectra_along_training` and :func:`network_error_index` (the talk's experiment 1).
 """
 
 from . import plot, saddles
@@ -20,7 +20,7 @@ from .base import Transform, chain, scale, trace
 from .critical import find_critical_points
 from .curvature import esgd, jacobi, scale_by_diagonal_curvature
 from .driver import run
-from .experiments import error_index, error_index_experiment
+from .error_index import error_index, error_index_by_dimension
 from .first_order import (
     adam,
     add_noise,
@@ -32,7 +32,7 @@ from .first_order import (
     sgd,
     sgld,
 )
-from .networks import hessian_spectra, network_error_index
+from .networks import network_error_index, spectra_along_training
 from .newton import damped_newton, newton, saddle_free_newton, scale_by_newton
 from .surface import Curvature, curvature
 from .theory import compare_with_theory
@@ -51,10 +51,9 @@ __all__ = [
     "damped_newton",
     "diagonal_similarity",
     "error_index",
-    "error_index_experiment",
+    "error_index_by_dimension",
     "esgd",
     "find_critical_points",
-    "hessian_spectra",
     "jacobi",
     "momentum",
     "network_error_index",
@@ -72,6 +71,7 @@ __all__ = [
     "scale_by_rms",
     "sgd",
     "sgld",
+    "spectra_along_training",
     "trace",
     "train",
 ]

@@ -2,7 +2,7 @@ r"""Diagonal preconditioners estimated from Hessian-vector products: Jacobi and 
 
 A diagonal preconditioner ``D`` turns gradient descent into
 :math:`x_{t+1} = x_t - \eta\, g_t / (D + \lambda)` (elementwise). Two choices, built from
-unbiased estimates made with random probes ``v`` (``E[v v^T] = I``; THEORY.md, section 6):
+unbiased estimates made with random probes ``v`` (``E[v v^T] = I``; docs/theory.md, section 6):
 
 * **Jacobi**, :math:`D = |\operatorname{diag} H|`, from
   :math:`E[v \odot Hv] = \operatorname{diag} H`;

@@ -18,9 +18,9 @@ from rmt.reproduce import Claim, save_figure
 from . import plot
 from .curvature import esgd, jacobi
 from .driver import run
-from .experiments import error_index
+from .error_index import error_index
 from .first_order import rmsprop, sgd
-from .networks import hessian_spectra, network_error_index
+from .networks import network_error_index, spectra_along_training
 from .newton import damped_newton, newton, saddle_free_newton
 from .saddles import escape_time, random_saddle, saddle_2d
 from .theory import compare_with_theory
@@ -161,10 +161,10 @@ def network_hessian_spectra(out: Path, quick: bool, rng: np.random.Generator) ->
     import matplotlib.pyplot as plt
 
     net = _digits_net(8 if quick else 16, 500, rng)
-    ds = hessian_spectra(net, optimizer=rmsprop(3e-3), steps=600 if quick else 1500,
+    ds = spectra_along_training(net, optimizer=rmsprop(3e-3), steps=600 if quick else 1500,
                          checkpoints=5, rng=rng)
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
-    plot.hessian_spectra(ds, ax=axes[0], title=f"Hessian spectra, 64-{net.layers[1]}-10 net "
+    plot.spectra_along_training(ds, ax=axes[0], title=f"Hessian spectra, 64-{net.layers[1]}-10 net "
                                                 f"({net.dim} parameters), 500 digits")
     axes[1].plot(ds.loss, ds.index_fraction, "o-", label="measured")
     axes[1].plot(ds.loss, ds.fitted_index_fraction, "s--",

@@ -10,7 +10,7 @@ CIFAR-10 resized to 10 x 10 and found that
   rising curve in the error–index plane: high-error critical points are saddles of high
   index, low-error ones (near-)minima, as Bray & Dean (2007) predict for random fields.
 
-:func:`hessian_spectra` trains a network with full-batch descent and computes the Hessian
+:func:`spectra_along_training` trains a network with full-batch descent and computes the Hessian
 spectrum (exact, or by stochastic Lanczos quadrature for large nets) at checkpoints of falling
 loss. :func:`network_error_index` finds and certifies critical points with
 :func:`optim.find_critical_points` and fits the Bray–Dean-style trend
@@ -20,7 +20,7 @@ loss. :func:`network_error_index` finds and certifies critical points with
           \ (|t| \le 1),
 
 the fraction of a semicircle on ``[-1, 1]`` below ``t``: the form of the Bray–Dean law
-(THEORY.md section 7) with the energy density replaced by the training loss ``L``, whose
+(docs/theory.md section 7) with the energy density replaced by the training loss ``L``, whose
 scale (``c``) and crossing point (``L_0``, where half the eigenvalues are negative) a network
 does not share with a random field, so they are fitted (least squares,
 :func:`scipy.optimize.curve_fit`).
@@ -45,12 +45,12 @@ from .driver import run
 from .first_order import rmsprop
 from .training import task_error
 
-__all__ = ["hessian_spectra", "network_error_index", "semicircle_trend"]
+__all__ = ["spectra_along_training", "network_error_index", "semicircle_trend"]
 
 _SPECTRUM_METHODS = ("exact", "slq")
 
 
-def hessian_spectra(net, *, optimizer: Transform | None = None, steps: int = 2000,
+def spectra_along_training(net, *, optimizer: Transform | None = None, steps: int = 2000,
                     checkpoints: int = 5, method: str = "exact", slq_steps: int = 80,
                     slq_probes: int = 10, x0=None, rng=None) -> xr.Dataset:
     """Hessian spectra of a network at points of falling loss along a full-batch training run.

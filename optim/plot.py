@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["diagonal_cosines", "error_index_plane", "escape_times", "hessian_spectra",
+__all__ = ["diagonal_cosines", "error_index_plane", "escape_times", "spectra_along_training",
            "network_error_index", "saddle_paths", "training_curves"]
 
 
@@ -117,9 +117,10 @@ def error_index_plane(ds, *, ax=None, title: str | None = None):
     return ax
 
 
-def hessian_spectra(ds, *, ax=None, bins: int = 60, title: str | None = None):
-    """Hessian eigenvalue histograms at the checkpoints of :func:`optim.hessian_spectra`, each
-    with the semicircle of the same mean and variance (dashed)."""
+def spectra_along_training(ds, *, ax=None, bins: int = 60, title: str | None = None):
+    """Hessian eigenvalue histograms at the checkpoints of
+    :func:`optim.spectra_along_training`, each with the semicircle of the same mean and variance
+    (dashed)."""
     import scipy.stats
 
     ax = _axes(ax)

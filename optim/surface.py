@@ -1,6 +1,6 @@
 r"""How ``optim`` talks to a surface: members, points, manifolds, Hessians and curvature.
 
-``optim`` never looks inside a surface (``../shared/ARCHITECTURE.md``). It needs ``dim``,
+``optim`` never looks inside a surface (``docs/design.md``). It needs ``dim``,
 ``value``, ``grad`` and, for second-order methods, ``hvp``; it uses ``value_and_grad`` and
 ``hess`` when they exist. A surface that lives on a manifold (the spherical spin glass) says
 so by two optional members:
@@ -54,7 +54,7 @@ def check_surface(surface, need: tuple[str, ...] = ("value", "grad")) -> int:
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
         raise TypeError(
             f"surface must have an integer attribute dim >= 1 (the Surface contract of "
-            f"ARCHITECTURE.md); {type(surface).__name__} has dim = {dim!r}"
+            f"docs/design.md); {type(surface).__name__} has dim = {dim!r}"
         )
     missing = [name for name in need if not callable(getattr(surface, name, None))]
     if missing:

@@ -1,11 +1,11 @@
 r"""Critical points found by :func:`optim.find_critical_points` against the theory.
 
 The *index fraction* of a critical point (the fraction of negative Hessian eigenvalues) is a
-function of its energy on the two landscapes with a theory (``THEORY.md`` section 7):
+function of its energy on the two landscapes with a theory (``docs/theory.md`` section 7):
 
 **Isotropic Gaussian fields** in the Bray–Dean scaling ``E f(x) f(y) = N C(|x - y|^2 / N)``,
 energy density ``e = f / N``. Asymptotically :math:`\alpha(e) = F_{sc}(-T(e) / R)` with the
-Kac–Rice tilted shift ``T(e)`` (:func:`fields.bray_dean.index_fraction`); at finite ``N``
+Kac–Rice tilted shift ``T(e)`` (:func:`fields.bray_dean.asymptotic_index_fraction`); at finite ``N``
 
 .. math:: \alpha_N(e) = \frac{E[|\det H|\, \mathrm{index}(H)/N \mid f = Ne]}
                              {E[|\det H| \mid f = Ne]},
@@ -25,8 +25,9 @@ and of the gradient at 0 do not depend on the Hessian and cancel in the ratio)
                                    \mathrm{index}(\sqrt{p(p-1)}\, G - p u) / (N-1)]}
                              {E[|\det(\sqrt{p(p-1)}\, G - p u)|]},
 
-which tends to :math:`F_{sc}(p u / (2\sqrt{p(p-1)}))` (:func:`fields.spin_glass.index_fraction`)
-as ``N`` grows, since the weight ``|det|`` does not move a spectrum that has no random shift.
+which tends to :math:`F_{sc}(p u / (2\sqrt{p(p-1)}))`
+(:func:`fields.spin_glass.asymptotic_index_fraction`) as ``N`` grows, since the weight ``|det|``
+does not move a spectrum that has no random shift.
 It is estimated here by Monte Carlo over ``G`` drawn from the tridiagonal model
 (:func:`rmt.hermite_tridiagonal`), exactly like :func:`fields.bray_dean.kac_rice_index`.
 
@@ -115,7 +116,7 @@ def _model(surface):
         kernel.require(2, "the index of critical points (it needs the Hessian)")
 
         def asymptotic(e):
-            return np.asarray(bray_dean.index_fraction(kernel, e), dtype=np.float64)
+            return np.asarray(bray_dean.asymptotic_index_fraction(kernel, e), dtype=np.float64)
 
         def finite_n(e, n_samples, rng):
             est = bray_dean.kac_rice_index(kernel, dim, e, n_samples=n_samples, rng=rng)
@@ -136,7 +137,8 @@ def _model(surface):
 
         # H = gamma H_p: the energy of the pure model is u / gamma.
         def asymptotic(u):
-            return np.asarray(sg.index_fraction(p, np.asarray(u) / gamma), dtype=np.float64)
+            return np.asarray(sg.asymptotic_index_fraction(p, np.asarray(u) / gamma),
+                              dtype=np.float64)
 
         def finite_n(u, n_samples, rng):
             return _spin_glass_kac_rice(p, dim, np.asarray(u) / gamma, n_samples, rng)

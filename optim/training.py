@@ -23,7 +23,7 @@ than SGD, Jacobi worst or unstable.
 :func:`diagonal_similarity` measures the talk's claim that RMSProp is a biased equilibration:
 at a point, the cosine similarity between the RMSProp diagonal
 :math:`\sqrt{E_B[g_B^2]}`, the Jacobi diagonal :math:`|E[v \odot H_B v]|` and the
-equilibration diagonal :math:`\sqrt{E[(H_B v)^2]}` (THEORY.md section 6).
+equilibration diagonal :math:`\sqrt{E[(H_B v)^2]}` (docs/theory.md section 6).
 """
 
 from __future__ import annotations
@@ -455,7 +455,7 @@ def diagonal_similarity(surface, x, *, batch_size: int = 100, probes: int = 10,
               D_\mathrm{E} = \sqrt{\tfrac1k \textstyle\sum_j (H_{B_j} v_j)^2},
 
     (RMSProp's running mean of squared minibatch gradients, Tieleman & Hinton 2012; the
-    unbiased Jacobi and equilibration estimators of THEORY.md section 6) and
+    unbiased Jacobi and equilibration estimators of docs/theory.md section 6) and
     :math:`\cos(a, b) = a \cdot b / (|a| |b|)`. Dauphin, de Vries & Bengio (2015) argue that
     RMSProp is a biased estimate of equilibration, so its cosine with ``D_E`` is high, and
     that Jacobi is not (its diagonal cancels at saddles).

@@ -2,7 +2,7 @@
 
 Normalisation everywhere: Wigner matrices have E|H_ij|^2 = 1/N off the diagonal and
 E H_ii^2 = 2/(beta N) on it, so their spectrum fills [-2, 2]; the tridiagonal models are
-scaled to the same laws (see ``../shared/THEORY.md`` and the README). ``rmt.plot`` holds the
+scaled to the same laws (see ``docs/theory.md`` and the README). ``rmt.plot`` holds the
 plot helpers (matplotlib is imported only when one is called).
 """
 
@@ -27,7 +27,7 @@ from .index_theory import (
     log_prob_all_positive,
 )
 from .lanczos import LanczosResult, lanczos
-from .laws import index_fraction, marchenko_pastur, semicircle
+from .laws import marchenko_pastur, semicircle, semicircle_index_fraction
 from .preconditioning import (
     abs_diagonal,
     condition_number,
@@ -75,7 +75,6 @@ __all__ = [
     "gue",
     "hermite_tridiagonal",
     "index",
-    "index_fraction",
     "index_mean",
     "index_variance",
     "index_variance_constant",
@@ -93,6 +92,7 @@ __all__ = [
     "sample_index",
     "sample_largest",
     "semicircle",
+    "semicircle_index_fraction",
     "spectral_density",
     "spectral_histogram",
     "sweep",

@@ -1,6 +1,6 @@
 """Dense random-matrix ensembles: Wigner (GOE, GUE, GSE, any entry law) and Wishart.
 
-Normalisation (the library's one convention, ``../shared/THEORY.md`` section 1): a Wigner
+Normalisation (the library's one convention, ``docs/theory.md`` section 1): a Wigner
 matrix of size N has E|H_ij|^2 = 1/N off the diagonal and E H_ii^2 = 2/(beta N) on it, so
 its spectrum fills [-2, 2] (Wigner 1958). Only the N(N+1)/2 numbers the matrix needs are
 drawn, straight into its upper triangle; a jitted kernel scales and mirrors them.

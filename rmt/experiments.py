@@ -7,7 +7,7 @@ mapping of output names to numbers or arrays of a fixed shape. It is known by na
 1. :func:`register_experiment` (a user's own, in the running process);
 2. the entry-point group ``"rmt.experiments"`` of any installed distribution (this one
    registers ``critical-points`` from ``optim``; ``rmt`` never imports the packages above it,
-   ARCHITECTURE.md), each entry point naming an :class:`Experiment` object;
+   docs/design.md), each entry point naming an :class:`Experiment` object;
 3. a dotted path ``"package.module:function"`` (the function's keyword defaults are its
    parameters);
 4. the experiments defined here: ``index``.

@@ -15,7 +15,7 @@ this module gives
   (``Var K = n/4``, ``P = 2^-n``): the "coin-flip myth" of the talk.
 
 Every number here is a property of the eigenvalue law only, so none of these functions draws
-random numbers. See ``THEORY.md`` section 4.
+random numbers. See ``docs/theory.md`` section 4.
 """
 
 from __future__ import annotations
@@ -518,7 +518,7 @@ def coin_flip_comparison(n: int, beta: float = 1) -> CoinFlipComparison:
     -----
     Uses :func:`index_variance` (Majumdar, Nadal, Scardicchio & Vivo 2009, 2011) and
     :func:`log_prob_all_positive` with ``method="auto"`` (Dean & Majumdar 2006, 2008, or the
-    exact value for ``beta`` 1, 2 and ``n <= 400``). See ``THEORY.md`` section 4.
+    exact value for ``beta`` 1, 2 and ``n <= 400``). See ``docs/theory.md`` section 4.
 
     Examples
     --------

@@ -1,6 +1,6 @@
 """Limiting spectral laws of the random-matrix ensembles: semicircle and Marchenko–Pastur.
 
-Normalisation (see ``ARCHITECTURE.md``): Wigner matrices have ``E H_ij^2 = (1 + delta_ij) / N``
+Normalisation (see ``docs/design.md``): Wigner matrices have ``E H_ij^2 = (1 + delta_ij) / N``
 (GOE), so their spectrum fills ``[-2, 2]``; Wishart matrices are ``W = X X^T / M`` with ``X`` an
 ``N x M`` matrix of standard normal entries and ``q = N / M <= 1``.
 
@@ -24,7 +24,7 @@ from scipy.stats import rv_continuous
 
 from ._validation import check_positive_float, check_real_array
 
-__all__ = ["index_fraction", "marchenko_pastur", "semicircle"]
+__all__ = ["semicircle_index_fraction", "marchenko_pastur", "semicircle"]
 
 #: The Wigner semicircle law on ``[-2, 2]`` with density ``sqrt(4 - x^2) / (2 pi)``: the limit of
 #: the empirical spectrum of a Wigner matrix with ``E H_ij^2 = (1 + delta_ij) / N`` (Wigner 1958,
@@ -209,7 +209,7 @@ class marchenko_pastur_gen(rv_continuous):
 marchenko_pastur = marchenko_pastur_gen(a=0.0, b=4.0, name="marchenko_pastur", shapes="q")
 
 
-def index_fraction(shift, radius) -> float | np.ndarray:
+def semicircle_index_fraction(shift, radius) -> float | np.ndarray:
     r"""Fraction of negative eigenvalues of a semicircle of radius ``radius`` centred at ``shift``.
 
     The spectrum ``shift + radius * s``, with ``s`` semicircular on ``[-1, 1]``, models the
@@ -256,10 +256,10 @@ def index_fraction(shift, radius) -> float | np.ndarray:
 
     Examples
     --------
-    >>> from rmt.laws import index_fraction
-    >>> index_fraction(0.0, 1.0)
+    >>> from rmt.laws import semicircle_index_fraction
+    >>> semicircle_index_fraction(0.0, 1.0)
     0.5
-    >>> index_fraction([-2.0, 0.5, 2.0], radius=1.0).round(6)
+    >>> semicircle_index_fraction([-2.0, 0.5, 2.0], radius=1.0).round(6)
     array([1.      , 0.195501, 0.      ])
     """
     radius = check_positive_float("radius", radius)

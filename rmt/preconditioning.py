@@ -4,7 +4,7 @@ A diagonal preconditioner ``D = diag(d)`` with ``d > 0`` is the change of variab
 ``theta = D^{-1/2} theta_hat``; it turns the Hessian ``H`` into the symmetric matrix
 ``D^{-1/2} H D^{-1/2}``, which is similar to ``D^{-1} H`` (the matrix that multiplies the
 gradient in ``theta <- theta - eta D^{-1} grad f``). Three choices of ``d`` are compared
-(Dauphin, de Vries & Bengio 2015; THEORY.md section 6):
+(Dauphin, de Vries & Bengio 2015; docs/theory.md section 6):
 
 - Jacobi: ``d_i = |H_ii| = |sum_j lambda_j q_ij^2|``; estimated with one ``v * Hv`` per probe.
 - Equilibration: ``d_i = ||H_i,:||_2 = sqrt(diag(H^2))_i``; estimated with one ``(Hv)^2`` per

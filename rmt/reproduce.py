@@ -30,7 +30,7 @@ __all__ = ["Claim", "reproduce", "save_figure"]
 
 #: Entry-point group through which packages built on ``rmt`` (``fields``, ``optim``, a user's
 #: own) add figures: each entry is a callable ``(out: Path, quick: bool, rng: Generator) ->
-#: list[Claim]``. ``rmt`` never imports them by name (ARCHITECTURE.md: no upward imports).
+#: list[Claim]``. ``rmt`` never imports them by name (docs/design.md: no upward imports).
 FIGURE_GROUP = "rmt.figures"
 
 

@@ -56,7 +56,7 @@ from .experiments import Experiment, get_experiment
 
 __all__ = ["SweepInterrupted", "sweep"]
 
-#: Normalisation recorded in every sweep's provenance (README, THEORY.md section 1).
+#: Normalisation recorded in every sweep's provenance (README, docs/theory.md section 1).
 NORMALISATION = ("Wigner matrices: E|H_ij|^2 = 1/N off the diagonal, 2/(beta N) on it; "
                  "spectrum on [-2, 2]")
 _FINGERPRINT = "rmt_sweep_fingerprint"

@@ -13,7 +13,7 @@ from fields.local_law import sample_hessian_given_value
 
 
 def f_sc(t):
-    """CDF of the semicircle on [-1, 1], written out (THEORY.md section 1)."""
+    """CDF of the semicircle on [-1, 1], written out (docs/theory.md section 1)."""
     t = np.clip(t, -1.0, 1.0)
     return 0.5 + (t * np.sqrt(1 - t * t) + np.arcsin(t)) / np.pi
 
@@ -24,11 +24,11 @@ ENERGIES = np.linspace(-3.0, 3.0, 61)
 @pytest.mark.parametrize("kernel", [SquaredExponential(), Matern(2.5), Matern(3.5, 0.4),
                                     Matern(2.05), Matern(40.0, 2.0)], ids=repr)
 def test_alpha_is_monotone_with_half_at_zero(kernel):
-    alpha = bray_dean.index_fraction(kernel, ENERGIES)
+    alpha = bray_dean.asymptotic_index_fraction(kernel, ENERGIES)
     assert alpha.shape == ENERGIES.shape
     assert np.all(np.diff(alpha) >= 0)
     assert np.all((alpha >= 0) & (alpha <= 1))
-    assert bray_dean.index_fraction(kernel, 0.0) == 0.5
+    assert bray_dean.asymptotic_index_fraction(kernel, 0.0) == 0.5
     # Symmetry alpha(-e) = 1 - alpha(e) (the law of -f equals that of f).
     np.testing.assert_allclose(alpha + alpha[::-1], 1.0, atol=1e-14)
 
@@ -36,27 +36,27 @@ def test_alpha_is_monotone_with_half_at_zero(kernel):
 @pytest.mark.parametrize("ell", [0.3, 1.0, 4.0])
 def test_squared_exponential_closed_form(ell):
     k = SquaredExponential(ell)
-    np.testing.assert_allclose(bray_dean.index_fraction(k, ENERGIES), f_sc(ENERGIES / 2),
+    np.testing.assert_allclose(bray_dean.asymptotic_index_fraction(k, ENERGIES), f_sc(ENERGIES / 2),
                                atol=1e-14)
     # The tilt is invisible for the squared-exponential kernel: tilted = naive.
     np.testing.assert_allclose(bray_dean.naive_index_fraction(k, ENERGIES),
-                               bray_dean.index_fraction(k, ENERGIES), atol=1e-14)
+                               bray_dean.asymptotic_index_fraction(k, ENERGIES), atol=1e-14)
     assert bray_dean.threshold_energies(k) == pytest.approx((-2.0, 2.0), rel=1e-14)
 
 
 def test_matern_five_halves():
-    # THEORY.md: c = 3, alpha = F_sc(0.4330 e), thresholds +-2.309 (naive: +-3.46).
+    # docs/theory.md: c = 3, alpha = F_sc(0.4330 e), thresholds +-2.309 (naive: +-3.46).
     k = Matern(2.5, 1.7)
     assert k.c2 * k.c0 / k.c1**2 == pytest.approx(3.0)
     slope = math.sqrt(3) / 4
     assert slope == pytest.approx(0.4330, abs=5e-5)
-    np.testing.assert_allclose(bray_dean.index_fraction(k, ENERGIES), f_sc(slope * ENERGIES),
-                               atol=1e-14)
+    np.testing.assert_allclose(bray_dean.asymptotic_index_fraction(k, ENERGIES),
+                               f_sc(slope * ENERGIES), atol=1e-14)
     e_min, e_max = bray_dean.threshold_energies(k)
     assert e_min == pytest.approx(-2.309, abs=5e-4) and e_max == -e_min
-    assert bray_dean.index_fraction(k, e_min) == 0.0
-    assert bray_dean.index_fraction(k, e_max) == 1.0
-    assert bray_dean.index_fraction(k, e_min + 1e-3) > 0.0
+    assert bray_dean.asymptotic_index_fraction(k, e_min) == 0.0
+    assert bray_dean.asymptotic_index_fraction(k, e_max) == 1.0
+    assert bray_dean.asymptotic_index_fraction(k, e_min + 1e-3) > 0.0
     # The naive curve reaches 0 only at -R / (2 |c1|) = -2 sqrt(3) = -3.46.
     naive_min = -2 * math.sqrt(3)
     assert naive_min == pytest.approx(-3.46, abs=5e-3)
@@ -71,20 +71,21 @@ def test_equivalent_form(nu):
     # thresholds -+(1 + c) / sqrt(c).
     k = Matern(nu, 0.8)
     c = (nu - 1) / (nu - 2)
-    np.testing.assert_allclose(bray_dean.index_fraction(k, ENERGIES),
+    np.testing.assert_allclose(bray_dean.asymptotic_index_fraction(k, ENERGIES),
                                f_sc(math.sqrt(c) * ENERGIES / (1 + c)), atol=1e-13)
     assert bray_dean.threshold_energies(k)[0] == pytest.approx(-(1 + c) / math.sqrt(c))
     # The helpers agree with each other and with rmt.index_fraction.
-    assert bray_dean.index_fraction(k, -1.1) == pytest.approx(
-        rmt.index_fraction(bray_dean.tilted_shift(k, -1.1), bray_dean.semicircle_radius(k)))
+    assert bray_dean.asymptotic_index_fraction(k, -1.1) == pytest.approx(
+        rmt.semicircle_index_fraction(bray_dean.tilted_shift(k, -1.1),
+                                      bray_dean.semicircle_radius(k)))
 
 
 def test_tilted_differs_from_naive_for_matern():
     k = Matern(3.5)
-    assert bray_dean.index_fraction(k, -1.5) == pytest.approx(0.0824, abs=5e-5)
+    assert bray_dean.asymptotic_index_fraction(k, -1.5) == pytest.approx(0.0824, abs=5e-5)
     assert bray_dean.naive_index_fraction(k, -1.5) == pytest.approx(0.1522, abs=5e-5)
     e = np.array([-2.0, -1.0, -0.3, 0.3, 1.0])
-    gap = np.abs(bray_dean.index_fraction(k, e) - bray_dean.naive_index_fraction(k, e))
+    gap = np.abs(bray_dean.asymptotic_index_fraction(k, e) - bray_dean.naive_index_fraction(k, e))
     assert np.all(gap > 0.01)
 
 
@@ -96,17 +97,17 @@ def test_three_halves_power_at_the_minima_edge():
     for k in (Matern(2.5), Matern(6.0), SquaredExponential(2.0)):
         e_min = bray_dean.threshold_energies(k)[0]
         delta = np.array([1e-4, 1e-3, 1e-2])
-        ratio = bray_dean.index_fraction(k, e_min * (1 - delta)) / delta**1.5
+        ratio = bray_dean.asymptotic_index_fraction(k, e_min * (1 - delta)) / delta**1.5
         assert ratio[0] == pytest.approx(constant, rel=1e-3)
         assert np.all(np.abs(ratio / constant - 1) < 2 * delta)
         # A log-log slope of 3/2.
-        slope = np.diff(np.log(bray_dean.index_fraction(k, e_min * (1 - delta)))) / np.diff(
-            np.log(delta))
+        alpha = bray_dean.asymptotic_index_fraction(k, e_min * (1 - delta))
+        slope = np.diff(np.log(alpha)) / np.diff(np.log(delta))
         np.testing.assert_allclose(slope, 1.5, atol=0.01)
 
 
 def test_kac_rice_reproduces_theory_sheet_value():
-    # THEORY.md: Matérn 7/2, e = -1.5, N = 60: finite-N Kac-Rice 0.082, tilted 0.082, naive
+    # docs/theory.md: Matérn 7/2, e = -1.5, N = 60: finite-N Kac-Rice 0.082, tilted 0.082, naive
     # 0.152. With 6000 spectra the standard error is ~ 0.0013; allow 4 of them plus 0.0005
     # for the rounding of the quoted figure. The naive value is > 50 standard errors away.
     est = bray_dean.kac_rice_index(Matern(3.5), 60, -1.5, n_samples=6000, rng=2007)
@@ -124,7 +125,7 @@ def test_kac_rice_approaches_the_asymptotic_curve():
     # below half of d_20.
     k = Matern(2.5)
     energies = np.array([-2.1, -1.9])
-    alpha = bray_dean.index_fraction(k, energies)
+    alpha = bray_dean.asymptotic_index_fraction(k, energies)
     d, se = {}, {}
     for n, samples in [(20, 3000), (60, 2000), (150, 1000)]:
         est = bray_dean.kac_rice_index(k, n, energies, n_samples=samples, rng=n)
@@ -185,14 +186,16 @@ def test_kac_rice_does_not_overflow_at_large_n():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: bray_dean.index_fraction(Matern(1.5), 0.0), ValueError, r"nu > 2; got nu=1.5"),
+        (lambda: bray_dean.asymptotic_index_fraction(Matern(1.5), 0.0), ValueError,
+         r"nu > 2; got nu=1.5"),
         (lambda: bray_dean.naive_index_fraction(Matern(2.0), 0.0), ValueError, "nu > 2"),
         (lambda: bray_dean.threshold_energies(Matern(0.5)), ValueError, "nu > 2"),
         (lambda: bray_dean.kac_rice_index(Matern(1.5), 10, 0.0), ValueError, "nu > 2"),
-        (lambda: bray_dean.index_fraction("se", 0.0), TypeError, "kernel"),
-        (lambda: bray_dean.index_fraction(Matern(), float("nan")), ValueError, "energy"),
-        (lambda: bray_dean.index_fraction(Matern(), [0.0, np.inf]), ValueError, "energy"),
-        (lambda: bray_dean.index_fraction(Matern(), "low"), TypeError, "energy"),
+        (lambda: bray_dean.asymptotic_index_fraction("se", 0.0), TypeError, "kernel"),
+        (lambda: bray_dean.asymptotic_index_fraction(Matern(), float("nan")), ValueError, "energy"),
+        (lambda: bray_dean.asymptotic_index_fraction(Matern(), [0.0, np.inf]), ValueError,
+         "energy"),
+        (lambda: bray_dean.asymptotic_index_fraction(Matern(), "low"), TypeError, "energy"),
         (lambda: bray_dean.kac_rice_index(Matern(), 0, 0.0), ValueError, "dim"),
         (lambda: bray_dean.kac_rice_index(Matern(), -3, 0.0), ValueError, "dim"),
         (lambda: bray_dean.kac_rice_index(Matern(), 10, float("nan")), ValueError, "energy"),

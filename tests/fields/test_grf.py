@@ -233,7 +233,7 @@ def test_value_covariance_matches_kernel(kernel, scaling):
 @pytest.mark.parametrize("scaling", SCALINGS)
 @pytest.mark.parametrize("kernel", KERNELS, ids=KERNEL_IDS)
 def test_gradient_covariance(kernel, scaling):
-    # E g g^T = -2 c1 (A / L) I and E f g = 0 (THEORY.md 7); A / L = 1 in both scalings.
+    # E g g^T = -2 c1 (A / L) I and E f g = 0 (docs/theory.md 7); A / L = 1 in both scalings.
     # For Matern 5/2 the frequencies are Student-t with 5 degrees of freedom: E w^4 is
     # finite, so g_i^2 has a variance and the standard error is meaningful.
     dim, n_points = 3, 100
@@ -251,7 +251,7 @@ def test_gradient_covariance(kernel, scaling):
 @pytest.mark.parametrize("scaling", SCALINGS)
 def test_hessian_covariance_squared_exponential(scaling):
     # Cov(H_ij, H_kl) = 4 c2 (A / L^2)(d_ij d_kl + d_ik d_jl + d_il d_jk) and
-    # Cov(f, H_ij) = 2 c1 (A / L) d_ij (THEORY.md 7). Squared-exponential only: for Matern
+    # Cov(f, H_ij) = 2 c1 (A / L) d_ij (docs/theory.md 7). Squared-exponential only: for Matern
     # 5/2 the Student-t frequencies have E w^8 = inf, so H_ij H_kl has no finite variance
     # and a standard-error test would be meaningless. SE here is ~2% of E H_11^2; a Hessian
     # off by sqrt(2) or with the wrong Bray-Dean power of N fails by > 20 SE.

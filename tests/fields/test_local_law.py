@@ -18,7 +18,7 @@ from fields.local_law import (
 
 
 def theoretical_covariance(kernel, dim, scaling):
-    """Covariance of (f, g_1..g_N, H_ij for i <= j) from the formulas of THEORY.md section 7.
+    """Covariance of (f, g_1..g_N, H_ij for i <= j) from the formulas of docs/theory.md section 7.
 
     Written directly from ``A C(|x - y|^2 / L)`` (not from ``LocalLaw``), so that it is an
     independent reference: A = L = 1 ("unit") or A = L = N ("bray-dean").

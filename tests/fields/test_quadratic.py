@@ -66,7 +66,7 @@ def test_kind_and_index():
 @pytest.mark.parametrize("shift", [-1.0, 0.0, 0.5, 1.5])
 def test_index_fraction_matches_semicircle(shift):
     # Mean index fraction over 200 seeds at N = 100 against F_sc(-shift / 2). The index is
-    # rigid (Var K ~ 0.7 at N = 100, THEORY.md section 4), so SE ~ 0.0006; the finite-N bias
+    # rigid (Var K ~ 0.7 at N = 100, docs/theory.md section 4), so SE ~ 0.0006; the finite-N bias
     # of the mean counting function of the GOE is O(1) eigenvalues, i.e. O(1/N) in the
     # fraction (measured below 0.1/N here), so the tolerance is 4 SE + 1/N = ~0.012. A wrong
     # semicircle radius (sqrt 2 instead of 2) misses by 0.07 at shift 0.5, a sign error by
@@ -74,7 +74,7 @@ def test_index_fraction_matches_semicircle(shift):
     n, seeds = 100, 200
     fractions = np.array([RandomQuadratic(n, shift, rng=s).index_fraction for s in range(seeds)])
     expected = RandomQuadratic(2, shift, rng=0).expected_index_fraction
-    assert expected == pytest.approx(rmt.index_fraction(shift, 2))
+    assert expected == pytest.approx(rmt.semicircle_index_fraction(shift, 2))
     se = fractions.std(ddof=1) / np.sqrt(seeds)
     assert abs(fractions.mean() - expected) < 4 * se + 1 / n
 

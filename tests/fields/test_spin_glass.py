@@ -11,8 +11,8 @@ from fields.spin_glass import (
     MAX_COUPLING_ENTRIES,
     SphericalSpinGlass,
     _symmetrise,
+    asymptotic_index_fraction,
     complexity,
-    index_fraction,
     layer_energies,
     thresholds,
 )
@@ -178,7 +178,7 @@ def test_hessian_at_a_minimum_found_by_descent():
 
 
 def test_thresholds_match_theory_sheet():
-    # THEORY.md section 7 (ABC 2013): p = 3: E_0 = 1.65700, E_1 = 1.65287, E_2 = 1.65025,
+    # docs/theory.md section 7 (ABC 2013): p = 3: E_0 = 1.65700, E_1 = 1.65287, E_2 = 1.65025,
     # E_inf = 1.63299; p = 4: E_0 = 1.79409, E_inf = 1.73205 (5 decimals: 1e-5).
     t3, t4 = thresholds(3), thresholds(4)
     assert t3.e_0 == pytest.approx(1.65700, abs=1e-5)
@@ -209,13 +209,14 @@ def test_complexity_formula():
 def test_index_fraction():
     p = 3
     e_inf = thresholds(p).e_inf
-    assert index_fraction(p, 0.0) == 0.5
-    assert index_fraction(p, -e_inf) == pytest.approx(0.0, abs=1e-12)
-    assert index_fraction(p, e_inf) == pytest.approx(1.0, abs=1e-12)
+    assert asymptotic_index_fraction(p, 0.0) == 0.5
+    assert asymptotic_index_fraction(p, -e_inf) == pytest.approx(0.0, abs=1e-12)
+    assert asymptotic_index_fraction(p, e_inf) == pytest.approx(1.0, abs=1e-12)
     u = np.linspace(-2, 2, 9)
     expected = semicircular.cdf(p * u / (2 * np.sqrt(p * (p - 1))))
-    np.testing.assert_allclose(index_fraction(p, u), expected, atol=1e-14)
-    np.testing.assert_allclose(index_fraction(p, u), rmt.index_fraction(-p * u, 2 * np.sqrt(6)))
+    np.testing.assert_allclose(asymptotic_index_fraction(p, u), expected, atol=1e-14)
+    np.testing.assert_allclose(asymptotic_index_fraction(p, u),
+                               rmt.semicircle_index_fraction(-p * u, 2 * np.sqrt(6)))
 
 
 @pytest.mark.parametrize(
@@ -243,7 +244,7 @@ def test_index_fraction():
         (lambda: layer_energies(3, -1), ValueError, "k_max"),
         (lambda: complexity(3, -2.0, k=-1), ValueError, "k"),
         (lambda: complexity(3, np.nan), ValueError, "energy"),
-        (lambda: index_fraction(3, [0.0, np.nan]), ValueError, "energy"),
+        (lambda: asymptotic_index_fraction(3, [0.0, np.nan]), ValueError, "energy"),
     ],
 )
 def test_bad_input(call, exc, match):

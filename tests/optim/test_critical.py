@@ -13,7 +13,7 @@ from optim.critical import KINDS, METHODS, STATUSES, find_critical_points
 
 
 class GradientFlat:
-    """``f(x) = x_1 + (1/2) sum_{i>=2} lambda_i x_i^2`` (THEORY.md section 7, Frye et al.).
+    """``f(x) = x_1 + (1/2) sum_{i>=2} lambda_i x_i^2`` (docs/theory.md section 7, Frye et al.).
 
     ``g = (1, lambda_i x_i)`` never vanishes, ``H = diag(0, lambda)``, so ``H g = 0`` on the
     line ``x_2 = ... = 0`` where ``|g| = 1``: gradient-flat points, stationary for ``|g|^2 / 2``
@@ -119,7 +119,7 @@ def test_quadratic_saddle_index_is_the_inertia_of_its_matrix():
 
 
 def test_gradient_norm_minimisation_stops_at_a_gradient_flat_point_and_says_so():
-    # THEORY.md: on x_1 + sum lambda_i x_i^2 / 2, minimising |g|^2 / 2 converges to the line
+    # docs/theory.md: on x_1 + sum lambda_i x_i^2 / 2, minimising |g|^2 / 2 converges to the line
     # x_2 = ... = 0 where |g| = 1 but H g = 0. It must be reported, never counted.
     f = GradientFlat(LAMBDAS)
     cps = find_critical_points(f, n_starts=6, method="gradient-norm", starts="random", rng=0)

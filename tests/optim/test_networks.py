@@ -7,7 +7,7 @@ import scipy.stats
 
 import rmt
 from fields.nn import MLP
-from optim.networks import hessian_spectra, network_error_index, semicircle_trend
+from optim.networks import network_error_index, semicircle_trend, spectra_along_training
 
 
 def _net(hidden, n=120, seed=0, weight_decay=1e-2):
@@ -20,7 +20,7 @@ def _net(hidden, n=120, seed=0, weight_decay=1e-2):
 
 def test_hessian_spectra_along_training_are_the_exact_spectra():
     net = _net(6)
-    ds = hessian_spectra(net, steps=300, checkpoints=4, rng=0)
+    ds = spectra_along_training(net, steps=300, checkpoints=4, rng=0)
     assert ds.sizes["checkpoint"] == 4 and ds.sizes["eigenvalue"] == net.dim
     loss = ds.loss.values
     assert np.all(np.diff(loss) < 0)       # checkpoints of falling loss
@@ -44,8 +44,8 @@ def test_slq_spectra_agree_with_exact_ones_when_lanczos_runs_to_the_end():
     # measure: its counts and moments are those of the exact spectrum up to probe noise,
     # and the probe-averaged second moment is tr(H^2)/N within its standard errors.
     net = _net(3, n=60)
-    exact = hessian_spectra(net, steps=100, checkpoints=2, rng=0)
-    slq = hessian_spectra(net, steps=100, checkpoints=2, method="slq", slq_steps=net.dim,
+    exact = spectra_along_training(net, steps=100, checkpoints=2, rng=0)
+    slq = spectra_along_training(net, steps=100, checkpoints=2, method="slq", slq_steps=net.dim,
                           slq_probes=40, rng=0)
     np.testing.assert_array_equal(exact.checkpoint_step, slq.checkpoint_step)
     assert slq.nodes.shape == (2, 40, net.dim)
@@ -109,6 +109,6 @@ def test_network_critical_points_are_certified_and_carry_losses_and_errors():
 def test_bad_input():
     net = _net(3, n=30)
     with pytest.raises(ValueError, match="method must be one of"):
-        hessian_spectra(net, method="lanczos")
+        spectra_along_training(net, method="lanczos")
     with pytest.raises(ValueError, match="checkpoints"):
-        hessian_spectra(net, checkpoints=1)
+        spectra_along_training(net, checkpoints=1)

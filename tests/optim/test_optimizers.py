@@ -601,7 +601,7 @@ def test_curvature_blocks_need_a_surface_with_hvp():
 
 
 def test_a_non_finite_hessian_gives_a_nan_step_not_an_exception():
-    # The driver records a NaN step as a divergence (ARCHITECTURE.md: no exception).
+    # The driver records a NaN step as a divergence (docs/design.md: no exception).
     h = H_SADDLE.copy()
     h[0, 0] = np.nan
     for opt in (newton(), saddle_free_newton(method="lanczos", rank=3)):

@@ -2,7 +2,8 @@
 
 The statistical tests run Newton-MR on a squared-exponential and a Matérn (nu = 4) Gaussian field at
 N = 50 (Bray–Dean scaling, M = 15000 = 300 N random Fourier features: random features are not
-Gaussian, THEORY.md section 7, so M / N must be a few hundred) and on the spherical 3-spin glass
+Gaussian, docs/theory.md section 7, so M / N must be a few
+hundred) and on the spherical 3-spin glass
 at N = 100, and check the issue's criteria with its tolerances: equal-count energy bins of at
 least 10 certified points whose mean index fraction is within 0.05 of the finite-N Kac–Rice
 prediction, and a Pearson correlation of at least 0.9 between energy and index fraction. The
@@ -18,7 +19,7 @@ import xarray as xr
 
 from fields import GaussianField, Matern, RandomQuadratic, SphericalSpinGlass, SquaredExponential
 from fields import spin_glass as sg
-from fields.bray_dean import index_fraction as bd_index_fraction
+from fields.bray_dean import asymptotic_index_fraction as bd_index_fraction
 from fields.bray_dean import kac_rice_index, naive_index_fraction
 from optim.critical import find_critical_points
 from optim.theory import _spin_glass_kac_rice, compare_with_theory
@@ -69,7 +70,7 @@ def test_newton_mr_on_a_squared_exponential_field_follows_kac_rice_reduced():
     _check_index_law(cps, f, min_distinct=30)
 
 
-# Newton-type finders fail far more often on rough Matérn fields (THEORY.md section 7): at
+# Newton-type finders fail far more often on rough Matérn fields (docs/theory.md section 7): at
 # nu = 7/2 about 2 % of the runs from random starts end certified (squared-exponential: about
 # 45 %), from points along descent paths about 13 %, mostly at the minima that end the paths.
 # Three quarters of the starts are therefore taken along descent paths.
@@ -94,7 +95,7 @@ def test_newton_mr_on_a_matern_field_follows_the_tilted_kac_rice_law():
     f = GaussianField(N_FIELD, Matern(nu=4.0), n_features=FEATURES, rng=0)
     cps = find_critical_points(f, n_starts=400, method="newton-mr", rng=0, **MATERN_STARTS)
     cmp = _check_index_law(cps, f, min_distinct=50)
-    # Only the tilted law predicts it (THEORY.md section 7).
+    # Only the tilted law predicts it (docs/theory.md section 7).
     assert _naive_miss(cps, f, cmp) > 0.05
 
 
@@ -136,7 +137,8 @@ def test_spin_glass_kac_rice_tends_to_the_asymptotic_law():
     # standard errors, and at u = 0, where the law is symmetric, against exactly 1/2.
     u = np.array([-1.5, -1.0, -0.5, 0.0, 0.5, 1.0])
     value, stderr = _spin_glass_kac_rice(3, 200, u, 1000, np.random.default_rng(0))
-    np.testing.assert_array_less(np.abs(value - sg.index_fraction(3, u)), 1 / 200 + 4 * stderr)
+    np.testing.assert_array_less(np.abs(value - sg.asymptotic_index_fraction(3, u)),
+                                 1 / 200 + 4 * stderr)
     assert abs(value[3] - 0.5) <= 4 * stderr[3]
     # Below -E_inf the critical points are minima up to O(1/N) outliers, above +E_inf maxima.
     low, _ = _spin_glass_kac_rice(3, 200, [-1.8, 1.8], 300, np.random.default_rng(1))
@@ -202,7 +204,7 @@ def test_interpolation_grid_does_not_change_the_prediction():
 def test_compare_with_theory_on_a_pure_spin_glass_uses_the_spin_glass_law():
     s = SphericalSpinGlass(30, p=3, rng=0)
     u = np.linspace(-1.6, 0.5, 24)
-    ds = _synthetic(u, sg.index_fraction(3, u), ["saddle"] * 24, 30)
+    ds = _synthetic(u, sg.asymptotic_index_fraction(3, u), ["saddle"] * 24, 30)
     cmp = compare_with_theory(ds, s, min_per_bin=8, n_samples=500, rng=0)
     assert cmp.attrs["hessian_size"] == 29 and cmp.sizes["bin"] == 3
     np.testing.assert_allclose(cmp.asymptotic.values, cmp.index_fraction.values, atol=1e-12)

@@ -142,7 +142,7 @@ def _dense_index(n: int, beta: int, m: int, seed: int, chunk: int = 1000) -> np.
 
 
 def _tridiagonal_index(n: int, beta: int, m: int, seed: int) -> np.ndarray:
-    """Index of m Dumitriu--Edelman beta-Hermite matrices by Sturm counts (THEORY.md 2, 3).
+    """Index of m Dumitriu--Edelman beta-Hermite matrices by Sturm counts (docs/theory.md 2, 3).
 
     Diagonal N(0, 1), squared off-diagonal chi^2_{beta k} / 2, k = n-1..1; the overall scale
     does not change signs. q_1 = a_1, q_i = a_i - b_(i-1)^2 / q_(i-1); the index is the number
@@ -175,7 +175,7 @@ def _variance_and_se(k: np.ndarray) -> tuple[float, float]:
 
 
 def test_two_by_two_goe_is_exact():
-    # Closed form (THEORY.md 2): P = (2 - sqrt 2) / 4 for the 2 x 2 GOE.
+    # Closed form (docs/theory.md 2): P = (2 - sqrt 2) / 4 for the 2 x 2 GOE.
     p = math.exp(log_prob_all_positive(2, beta=1))
     assert abs(p - (2 - math.sqrt(2)) / 4) < 1e-10
     assert abs(math.exp(_reference_log_prob(2, 1)) - (2 - math.sqrt(2)) / 4) < 1e-15
@@ -199,7 +199,7 @@ def test_exact_matches_high_precision_reference(n, beta):
 
 
 def test_goe_values_of_theory_sheet():
-    # THEORY.md 4 (Monte Carlo, about 2 digits): 0.0250 (n = 3), 0.00246 (n = 4). Its 1.2e-4
+    # docs/theory.md 4 (Monte Carlo, about 2 digits): 0.0250 (n = 3), 0.00246 (n = 4). Its 1.2e-4
     # at n = 5 is a low-count estimate: exact 1.4011e-4; 10^7 tridiagonal samples gave
     # (1.409 +- 0.038)e-4.
     p = [math.exp(log_prob_all_positive(n, beta=1)) for n in (3, 4, 5)]
@@ -297,7 +297,7 @@ def test_index_variance_is_vectorised():
     for n, v in zip(ns.ravel(), out.ravel(), strict=True):
         assert v == index_variance(int(n), beta=2)
     assert isinstance(index_variance(100), float)
-    # THEORY.md 4: formula 0.419, 0.535, 0.652, 0.769 (GUE, n = 10^2 .. 10^5).
+    # docs/theory.md 4: formula 0.419, 0.535, 0.652, 0.769 (GUE, n = 10^2 .. 10^5).
     np.testing.assert_allclose(index_variance([10**2, 10**3, 10**4, 10**5], beta=2),
                                [0.419, 0.535, 0.652, 0.769], atol=6e-4)
 
@@ -359,7 +359,7 @@ def test_index_mean_is_half_at_zero():
 
 
 def test_index_mean_semicircle():
-    # THEORY.md 1: F_sc(t) = 1/2 + (t sqrt(1 - t^2) + arcsin t)/pi on [-1, 1], t = x/2.
+    # docs/theory.md 1: F_sc(t) = 1/2 + (t sqrt(1 - t^2) + arcsin t)/pi on [-1, 1], t = x/2.
     for x in (-1.9, -1.0, -0.3, 0.5, 1.5):
         t = x / 2
         f = 0.5 + (t * math.sqrt(1 - t * t) + math.asin(t)) / math.pi

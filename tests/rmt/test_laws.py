@@ -8,7 +8,7 @@ from reference import goe_by_definition
 from scipy.integrate import quad
 from scipy.stats import kstest
 
-from rmt.laws import index_fraction, marchenko_pastur, semicircle
+from rmt.laws import marchenko_pastur, semicircle, semicircle_index_fraction
 
 RATIOS = [0.05, 0.25, 0.5, 1.0]
 
@@ -208,21 +208,21 @@ def test_semicircle_matches_goe_spectrum():
 
 
 def test_index_fraction_special_values():
-    assert index_fraction(0.0, 1.0) == 0.5
-    assert index_fraction(0.0, 3.7) == 0.5
+    assert semicircle_index_fraction(0.0, 1.0) == 0.5
+    assert semicircle_index_fraction(0.0, 3.7) == 0.5
     radius = 2.5
-    np.testing.assert_array_equal(index_fraction([radius, 3.0, 100.0], radius), 0.0)
-    np.testing.assert_array_equal(index_fraction([-radius, -3.0, -100.0], radius), 1.0)
-    assert isinstance(index_fraction(0.3, 1.0), float)
-    assert index_fraction(np.zeros((2, 3)), 1.0).shape == (2, 3)
+    np.testing.assert_array_equal(semicircle_index_fraction([radius, 3.0, 100.0], radius), 0.0)
+    np.testing.assert_array_equal(semicircle_index_fraction([-radius, -3.0, -100.0], radius), 1.0)
+    assert isinstance(semicircle_index_fraction(0.3, 1.0), float)
+    assert semicircle_index_fraction(np.zeros((2, 3)), 1.0).shape == (2, 3)
 
 
 def test_index_fraction_closed_form_and_monotone():
     radius = 1.7
     shift = np.linspace(-2 * radius, 2 * radius, 401)
-    values = index_fraction(shift, radius)
+    values = semicircle_index_fraction(shift, radius)
     assert np.all(np.diff(values) <= 0)
-    # F_sc(t) = 1/2 + (t sqrt(1 - t^2) + arcsin t)/pi for |t| <= 1 (THEORY.md, section 1).
+    # F_sc(t) = 1/2 + (t sqrt(1 - t^2) + arcsin t)/pi for |t| <= 1 (docs/theory.md, section 1).
     t = np.clip(-shift / radius, -1, 1)
     closed = 0.5 + (t * np.sqrt(1 - t**2) + np.arcsin(t)) / np.pi
     np.testing.assert_allclose(values, closed, rtol=0, atol=1e-14)
@@ -235,15 +235,16 @@ def test_index_fraction_closed_form_and_monotone():
     factor=st.floats(min_value=1e-2, max_value=1e2),
 )
 def test_index_fraction_symmetry_and_scale_invariance(shift, radius, factor):
-    value = index_fraction(shift, radius)
-    assert value + index_fraction(-shift, radius) == pytest.approx(1.0, abs=1e-14)
-    assert index_fraction(factor * shift, factor * radius) == pytest.approx(value, abs=1e-12)
+    value = semicircle_index_fraction(shift, radius)
+    assert value + semicircle_index_fraction(-shift, radius) == pytest.approx(1.0, abs=1e-14)
+    scaled = semicircle_index_fraction(factor * shift, factor * radius)
+    assert scaled == pytest.approx(value, abs=1e-12)
 
 
 def test_index_fraction_matches_shifted_goe():
     # Spectrum of mu I + (R/2) H, H a GOE of size N = 2000 with spectrum on [-2, 2]: a
     # semicircle of radius R centred at mu. The index K has standard deviation about 1
-    # (Var K ~ log N/pi^2 + 0.24 ~ 1.0, THEORY.md section 4) and its mean differs from
+    # (Var K ~ log N/pi^2 + 0.24 ~ 1.0, docs/theory.md section 4) and its mean differs from
     # N F_sc(-mu/R) by O(1) in the bulk, so |K/N - F| < 4/N (three standard deviations plus
     # one eigenvalue of bias). Using R instead of R/2, or F_sc(mu/R), fails by > 100/N.
     n = 2000
@@ -251,23 +252,24 @@ def test_index_fraction_matches_shifted_goe():
     radius = 1.5
     shifts = radius * np.array([-0.6, -0.2, 0.0, 0.35, 0.8])
     measured = np.array([np.mean(mu + radius / 2 * eigenvalues < 0) for mu in shifts])
-    np.testing.assert_allclose(measured, index_fraction(shifts, radius), rtol=0, atol=4.0 / n)
+    np.testing.assert_allclose(measured, semicircle_index_fraction(shifts, radius), rtol=0,
+                               atol=4.0 / n)
 
 
 @pytest.mark.parametrize("radius", [0.0, -1.0, np.nan, np.inf])
 def test_index_fraction_refuses_bad_radius(radius):
     with pytest.raises(ValueError, match="radius"):
-        index_fraction(0.0, radius)
+        semicircle_index_fraction(0.0, radius)
 
 
 @pytest.mark.parametrize("shift", [np.nan, [0.0, np.nan], np.inf])
 def test_index_fraction_refuses_nan_shift(shift):
     with pytest.raises(ValueError, match="shift"):
-        index_fraction(shift, 1.0)
+        semicircle_index_fraction(shift, 1.0)
 
 
 def test_index_fraction_refuses_non_numeric():
     with pytest.raises(TypeError, match="shift"):
-        index_fraction("a", 1.0)
+        semicircle_index_fraction("a", 1.0)
     with pytest.raises(TypeError, match="radius"):
-        index_fraction(0.0, "1")
+        semicircle_index_fraction(0.0, "1")

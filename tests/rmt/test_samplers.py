@@ -37,7 +37,7 @@ def test_index_variance_against_theory(beta, n, m):
     # Var K = ln N / (beta pi^2) + C_beta (MNSV 2009/2011). The sample variance of M draws has
     # standard error ~ Var * sqrt(2 / (M - 1)) (the index is close to Gaussian); we allow 4 of
     # them plus 1/N for the finite-N corrections of the asymptotic formula (measured GUE
-    # discrepancy 0.004 at N = 100, THEORY.md 4). For beta = 4 the finite-N correction is
+    # discrepancy 0.004 at N = 100, docs/theory.md 4). For beta = 4 the finite-N correction is
     # larger and alternates with the parity of N (-0.024 at N = 100, -0.009 at 10^3, measured
     # with 10^5 samples; see tests/rmt/test_index_theory.py): beta = 4 is checked here only at
     # N = 10^4, where it is below the standard error.

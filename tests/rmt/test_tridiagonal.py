@@ -29,7 +29,7 @@ def test_prob_all_positive_2x2_dense_and_tridiagonal():
 
 @pytest.mark.parametrize("n", [1, 5, 40])
 def test_mean_trace_square(n):
-    # E tr H^2 = n + 1 for both models (THEORY.md 2); Var tr H^2 = 8/n + 4(n - 1)/n < 8, so
+    # E tr H^2 = n + 1 for both models (docs/theory.md 2); Var tr H^2 = 8/n + 4(n - 1)/n < 8, so
     # the standard error of the mean of M samples is below sqrt(8 / M); 4 standard errors.
     # A diagonal variance off by a factor 2 moves the mean by 1, i.e. > 20 standard errors.
     m = 20_000
@@ -42,7 +42,7 @@ def test_mean_trace_square(n):
 
 
 def test_index_variance_dense_equals_tridiagonal():
-    # Var(index) at N = 100 is about 0.71 (THEORY.md 4). Dense: 2000 LAPACK spectra, SE of a
+    # Var(index) at N = 100 is about 0.71 (docs/theory.md 4). Dense: 2000 LAPACK spectra, SE of a
     # sample variance ~ Var * sqrt(2 / M) = 0.022; tridiagonal: 200k Sturm counts, SE 0.0023.
     # The two estimates must agree within 4 combined standard errors (0.09). A tridiagonal
     # diagonal variance of 1 or 4 instead of 2 (the peers' bugs) gives 0.51 or 1.05.

@@ -5,7 +5,7 @@ import pytest
 
 import fields
 import optim
-from optim.experiments import error_index, error_index_experiment
+from optim.error_index import error_index, error_index_by_dimension
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_error_index_dataset(field_run):
     # The theory curve is the Bray-Dean law, increasing in the energy.
     np.testing.assert_allclose(
         ds.theory_index_fraction,
-        fields.bray_dean.index_fraction(f.kernel, ds.theory_energy.values))
+        fields.bray_dean.asymptotic_index_fraction(f.kernel, ds.theory_energy.values))
     assert np.all(np.diff(ds.theory_index_fraction) >= 0)
 
 
@@ -46,14 +46,14 @@ def test_descent_goes_down_the_curve(field_run):
 
 
 def test_experiment_over_models_and_dims():
-    ds = error_index_experiment(("gaussian-field", "spin-glass"), dims=(8,),
+    ds = error_index_by_dimension(("gaussian-field", "spin-glass"), dims=(8,),
                                 features_per_dim=200, n_starts=12,
                                 optimizers={"SGD": optim.sgd(0.1)}, n_trajectories=1,
                                 steps=40, points_per_trajectory=2, rng=0)
     assert set(ds.model.values) == {"gaussian-field", "spin-glass"}
     assert set(ds.dim.values) == {8}
     assert ds.theory_index_fraction.sizes["curve"] == 2
-    again = error_index_experiment(("gaussian-field", "spin-glass"), dims=(8,),
+    again = error_index_by_dimension(("gaussian-field", "spin-glass"), dims=(8,),
                                    features_per_dim=200, n_starts=12,
                                    optimizers={"SGD": optim.sgd(0.1)}, n_trajectories=1,
                                    steps=40, points_per_trajectory=2, rng=0)
@@ -78,6 +78,6 @@ def test_bad_input():
     with pytest.raises(TypeError, match="Transform"):
         error_index(f, optimizers={"sgd": 0.1})
     with pytest.raises(ValueError, match="models"):
-        error_index_experiment(("quadratic",))
+        error_index_by_dimension(("quadratic",))
     with pytest.raises(ValueError, match="dims"):
-        error_index_experiment(dims=(1,))
+        error_index_by_dimension(dims=(1,))

@@ -8,10 +8,10 @@ against index fraction ``alpha`` (the fraction of negative Hessian eigenvalues):
   default), with their index computed along the way.
 
 Bray & Dean (2007) predict that critical points lie on a curve ``alpha(e)`` rising from the
-minima at the bottom of the landscape to the maxima at the top (``THEORY.md`` section 7): the
+minima at the bottom of the landscape to the maxima at the top (``docs/theory.md`` section 7): the
 high-error critical points are saddles of high index, the low-error ones near-optimal minima.
-The curve (:func:`fields.bray_dean.index_fraction`, or the spin-glass law
-:func:`fields.spin_glass.index_fraction`) comes with the dataset.
+The curve (:func:`fields.bray_dean.asymptotic_index_fraction`, or the spin-glass law
+:func:`fields.spin_glass.asymptotic_index_fraction`) comes with the dataset.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .newton import saddle_free_newton
 from .surface import check_surface, retract
 from .theory import _model
 
-__all__ = ["default_optimizers", "error_index", "error_index_experiment"]
+__all__ = ["default_optimizers", "error_index", "error_index_by_dimension"]
 
 
 def default_optimizers() -> dict[str, Transform]:
@@ -181,7 +181,7 @@ def error_index(
 _MODELS = ("gaussian-field", "spin-glass")
 
 
-def error_index_experiment(
+def error_index_by_dimension(
     models: Sequence[str] = _MODELS,
     dims: Sequence[int] = (20, 50),
     *,
