@@ -2,8 +2,8 @@
 
 ``rmt`` cannot import ``fields`` (the dependency runs the other way), so these functions are
 registered under the entry-point group ``rmt.figures`` in ``pyproject.toml`` and discovered
-by :func:`rmt.reproduce.reproduce`. Each takes ``(out, quick, rng)``, writes PNG files into
-``out`` and returns rows of the claims table (:class:`rmt.reproduce.Claim`).
+by :func:`rmt.workflow.reproduce`. Each takes ``(out, quick, rng)``, writes PNG files into
+``out`` and returns rows of the claims table (:class:`rmt.workflow.Claim`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rmt.reproduce import Claim, save_figure
+from rmt.workflow.reproduction import Claim, save_figure
 
 from . import bray_dean, spin_glass
 from .grid import critical_points, grid_field, plot_critical_points

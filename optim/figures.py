@@ -2,7 +2,7 @@
 
 Registered under the entry-point group ``rmt.figures`` in ``pyproject.toml`` (``rmt`` never
 imports ``optim``). Each takes ``(out, quick, rng)``, writes PNG files into ``out`` and returns
-rows of the claims table (:class:`rmt.reproduce.Claim`).
+rows of the claims table (:class:`rmt.workflow.Claim`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import fields
-from rmt.reproduce import Claim, save_figure
+from rmt.workflow.reproduction import Claim, save_figure
 
 from . import plot
 from .curvature import esgd, jacobi

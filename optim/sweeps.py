@@ -14,7 +14,7 @@ import numpy as np
 import scipy.stats
 
 import fields
-from rmt.experiments import Experiment
+from rmt.workflow.registry import Experiment
 
 from .critical import find_critical_points
 

@@ -4,6 +4,10 @@ Normalisation everywhere: Wigner matrices have E|H_ij|^2 = 1/N off the diagonal 
 E H_ii^2 = 2/(beta N) on it, so their spectrum fills [-2, 2]; the tridiagonal models are
 scaled to the same laws (see ``docs/theory.md`` and the README). ``rmt.plot`` holds the
 plot helpers (matplotlib is imported only when one is called).
+
+The application layer (sweeps, the experiment registry, ``rmt reproduce``, the command line)
+is :mod:`rmt.workflow`; ``rmt.sweep``, ``rmt.Experiment`` and ``rmt.register_experiment`` are
+its shortcuts, imported on first use so that ``import rmt`` loads no zarr, tqdm or matplotlib.
 """
 
 from . import plot, random
@@ -17,7 +21,6 @@ from .counting import (
     spectral_histogram,
 )
 from .ensembles import goe, gse, gue, wigner, wishart
-from .experiments import Experiment, register_experiment
 from .index_theory import (
     CoinFlipComparison,
     coin_flip_comparison,
@@ -46,7 +49,6 @@ from .spectral_density import (
     extreme_eigenvalues,
     spectral_density,
 )
-from .sweep import sweep
 from .tracy_widom import edge_law, tracy_widom
 from .tridiagonal import hermite_tridiagonal, laguerre_tridiagonal
 
@@ -100,3 +102,19 @@ __all__ = [
     "wigner",
     "wishart",
 ]
+
+
+#: Shortcuts into :mod:`rmt.workflow`, imported on first use.
+_WORKFLOW = ("Experiment", "register_experiment", "sweep")
+
+
+def __getattr__(name: str):
+    if name in _WORKFLOW:
+        from . import workflow
+
+        return getattr(workflow, name)
+    if name == "workflow":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.workflow")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

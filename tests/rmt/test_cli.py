@@ -4,7 +4,7 @@ import csv
 import subprocess
 import sys
 
-from rmt.cli import main
+from rmt.workflow.cli import main
 
 
 def test_reproduce_quick(tmp_path, capsys):
@@ -29,8 +29,19 @@ def test_reproduce_quick(tmp_path, capsys):
 
 
 def test_cli_usage_errors():
-    bad = subprocess.run([sys.executable, "-m", "rmt.cli", "reproduce", "--rng", "x"],
+    bad = subprocess.run([sys.executable, "-m", "rmt.workflow.cli", "reproduce", "--rng", "x"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "--rng" in bad.stderr
-    none = subprocess.run([sys.executable, "-m", "rmt.cli"], capture_output=True, text=True)
+    none = subprocess.run([sys.executable, "-m", "rmt.workflow.cli"], capture_output=True,
+                          text=True)
     assert none.returncode == 2
+
+
+def test_import_rmt_loads_no_workflow_dependencies():
+    # The workflow layer is imported on first use: import rmt must not pull in zarr, tqdm,
+    # matplotlib or dask, and the shortcuts still resolve.
+    code = ("import sys, rmt; heavy = [m for m in ('zarr', 'tqdm', 'matplotlib', 'distributed') "
+            "if m in sys.modules]; assert not heavy, heavy; "
+            "assert callable(rmt.sweep) and rmt.workflow.sweep is rmt.sweep")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

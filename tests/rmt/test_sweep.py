@@ -15,9 +15,9 @@ import pytest
 import xarray as xr
 
 import rmt
-from rmt.cli import main
-from rmt.experiments import get_experiment, list_experiments, register_experiment
-from rmt.sweep import sweep
+from rmt.workflow import sweep
+from rmt.workflow.cli import main
+from rmt.workflow.registry import get_experiment, list_experiments, register_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
 GRID = {"N": [50, 200, 1000], "beta": [1, 2]}
@@ -87,7 +87,7 @@ _HELPER = textwrap.dedent('''
 
 def _cli(args, tmp_path, log, **kwargs):
     env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", SWEEP_LOG=str(log))
-    return [sys.executable, "-m", "rmt.cli", "sweep", *args], dict(env=env, cwd=tmp_path,
+    return [sys.executable, "-m", "rmt.workflow.cli", "sweep", *args], dict(env=env, cwd=tmp_path,
                                                                     **kwargs)
 
 
@@ -177,8 +177,8 @@ def run_cli(tmp_path, monkeypatch, capsys):
 
 def test_the_command_line_exits_nonzero_in_a_real_process(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "rmt.cli", "sweep", "nope"], capture_output=True,
-                       text=True, cwd=tmp_path, env=env, timeout=120)
+    r = subprocess.run([sys.executable, "-m", "rmt.workflow.cli", "sweep", "nope"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert r.returncode == 2 and "unknown experiment 'nope'" in r.stderr
 
 

@@ -1,6 +1,6 @@
 r"""Sweeps: an experiment over a grid of parameters and replicates, locally or on a cluster.
 
-A sweep runs an experiment (:mod:`rmt.experiments`) on every *cell*: a point of the parameter
+A sweep runs an experiment (:mod:`rmt.workflow.registry`) on every *cell*: a point of the parameter
 grid (the Cartesian product of the values given for each parameter) and a replicate number.
 
 **Seeds.** Cell ``(g, r)`` (``g`` the flat index of the grid point, ``r`` the replicate) draws
@@ -51,8 +51,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ._validation import as_seed_sequence, check_int, library_version
-from .experiments import Experiment, get_experiment
+from .._validation import check_int
+from ..random import as_seed_sequence, child, provenance
+from .registry import Experiment, get_experiment
 
 __all__ = ["SweepInterrupted", "sweep"]
 
@@ -113,8 +114,7 @@ def _plain(v):
 
 
 def _cell_rng(root: np.random.SeedSequence, g: int, r: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(root.entropy,
-                                                        spawn_key=(*root.spawn_key, g, r)))
+    return np.random.default_rng(child(root, g, r))
 
 
 def _run_task(exp: Experiment, params: dict, root_entropy, root_key, task: _Task,
@@ -212,7 +212,7 @@ def sweep(experiment, grid: Mapping | None = None, replicates: int = 1, rng=None
     ----------
     experiment : str, Experiment or callable
         A registered name (``rmt sweep --list``), ``"module:function"``, an
-        :class:`rmt.experiments.Experiment` or a function ``fn(rng, **params) -> dict``.
+        :class:`rmt.workflow.Experiment` or a function ``fn(rng, **params) -> dict``.
     grid : mapping of str to list
         Values of each parameter (numbers or strings); parameters not on the grid take the
         experiment's defaults.
@@ -454,17 +454,9 @@ def _run_dask(exp, params, root, tasks, points, results, client, stop, bar):
 
 def _attrs(exp, grid, replicates, root, params) -> dict:
     fixed = {k: v for k, v in params[0].items() if k not in grid}
-    return {
-        "experiment": exp.name,
-        "description": exp.description,
-        "grid": json.dumps(grid),
-        "fixed_parameters": json.dumps(fixed),
-        "replicates": replicates,
-        "library_version": library_version(),
-        "seed_entropy": str(root.entropy),
-        "seed_spawn_key": json.dumps(list(root.spawn_key)),
-        "normalisation": NORMALISATION,
-    }
+    return provenance(root, experiment=exp.name, description=exp.description,
+                      grid=json.dumps(grid), fixed_parameters=json.dumps(fixed),
+                      replicates=replicates, normalisation=NORMALISATION)
 
 
 def _dataset(exp, grid, replicates, root, params, results: _Results, names) -> xr.Dataset:

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import scipy.stats
 
-from . import plot
-from ._validation import as_generator
-from .ensembles import goe, gue, wigner, wishart
-from .index_theory import index_variance, log_prob_all_positive
-from .laws import marchenko_pastur, semicircle
-from .preconditioning import preconditioning_experiment
-from .samplers import sample_index, sample_largest
-from .tracy_widom import edge_law
+from .. import plot
+from ..ensembles import goe, gue, wigner, wishart
+from ..index_theory import index_variance, log_prob_all_positive
+from ..laws import marchenko_pastur, semicircle
+from ..preconditioning import preconditioning_experiment
+from ..random import as_generator
+from ..samplers import sample_index, sample_largest
+from ..tracy_widom import edge_law
 
 __all__ = ["Claim", "reproduce", "save_figure"]
 

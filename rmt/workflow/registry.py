@@ -25,10 +25,17 @@ from importlib.metadata import entry_points
 
 import numpy as np
 
-__all__ = ["Experiment", "get_experiment", "list_experiments", "register_experiment"]
+__all__ = ["Experiment", "entry_point_names", "get_experiment", "list_experiments",
+           "register_experiment"]
 
 #: Entry-point group through which other packages register experiments.
 EXPERIMENT_GROUP = "rmt.experiments"
+
+#: What to tell a user when no distribution registers anything under an entry-point group:
+#: entry points exist only for installed distributions, and ``fields`` and ``optim`` register
+#: theirs through ``pyproject.toml``.
+NOT_INSTALLED = ("No experiment is registered by fields or optim: entry points exist only for "
+                 "installed distributions; from a source checkout run `pip install -e .`.")
 
 _REGISTRY: dict[str, Experiment] = {}
 
@@ -106,6 +113,11 @@ def _entry_points() -> dict:
     return {ep.name: ep for ep in entry_points(group=EXPERIMENT_GROUP)}
 
 
+def entry_point_names() -> list[str]:
+    """Names of the experiments installed distributions register (group ``rmt.experiments``)."""
+    return sorted(_entry_points())
+
+
 def get_experiment(name) -> Experiment:
     """The experiment called ``name`` (see the module docstring), or ``name`` itself when it
     is already an :class:`Experiment` or a callable."""
@@ -132,7 +144,9 @@ def get_experiment(name) -> Experiment:
         exp = get_experiment(obj)
         return Experiment(name, exp.function, exp.parameters, exp.description)
     known = sorted({*_REGISTRY, *eps})
-    raise ValueError(f"unknown experiment {name!r}; known: {known} (or 'module:function')")
+    hint = "" if eps else f" {NOT_INSTALLED}"
+    raise ValueError(f"unknown experiment {name!r}; known: {known} (or 'module:function')"
+                     f"{hint}")
 
 
 def list_experiments() -> dict[str, Experiment]:
@@ -157,7 +171,7 @@ def _broken(exc: Exception) -> Callable:
 
 def _index(rng: np.random.Generator, N: int | None = None, beta: float = 1.0) -> dict:  # noqa: N803
     """Index (negative eigenvalues) of one beta-Hermite matrix of size N, by Sturm count."""
-    from .samplers import sample_index
+    from ..samplers import sample_index
 
     k = int(sample_index(int(N), beta=float(beta), rng=rng))
     return {"index": k, "index_fraction": k / int(N)}

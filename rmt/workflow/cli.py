@@ -9,7 +9,7 @@ __all__ = ["main"]
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import reproduce
+    from .reproduction import reproduce
 
     claims = reproduce(args.out, quick=args.quick, rng=args.rng)
     laws = [c for c in claims if c.kind == "law"]
@@ -52,14 +52,16 @@ def _parse_sets(items: list[str]) -> dict:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .experiments import list_experiments
-    from .sweep import SweepInterrupted, sweep
+    from .registry import NOT_INSTALLED, entry_point_names, list_experiments
+    from .sweeps import SweepInterrupted, sweep
 
     if args.list:
         for name, exp in list_experiments().items():
             params = ", ".join(f"{k}" if v is None else f"{k}={v!r}"
                                for k, v in exp.parameters.items())
             print(f"{name}({params})\n    {exp.description}")
+        if not entry_point_names():
+            print(NOT_INSTALLED, file=sys.stderr)
         return 0
     if args.experiment is None:
         print("rmt sweep: error: name an experiment (rmt sweep --list shows them)",
