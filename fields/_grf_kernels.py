@@ -4,10 +4,10 @@ The two matrix-vector products of a gradient (``z = W x + b`` and ``W^T sin z``)
 calls in :mod:`fields.grf`; what lies between them is elementwise work on the ``M`` phases
 ``z``, which these kernels fuse into one pass: ``cos`` and ``sin`` of the same argument
 share their range reduction (LLVM emits one ``sincos`` call), and no ``cos z`` temporary is
-allocated. Measured on 8192 phases this halves the elementwise time against ``np.cos`` plus
-``np.sin``; it is what dominates a gradient in low dimension, where the matrix-vector
-products are cheap. Plain-array signatures: ``z`` is a C-contiguous ``(B, M)`` float64 array,
-one row per point. ``fastmath`` stays off (the summation order is left as written).
+allocated. This elementwise work is what dominates a gradient in low dimension, where the
+matrix-vector products are cheap (``tests/benchmarks/bench_fields.py`` times it).
+Plain-array signatures: ``z`` is a C-contiguous ``(B, M)`` float64 array, one row per point.
+``fastmath`` stays off (the summation order is left as written).
 """
 
 import numba

@@ -16,7 +16,8 @@ up to a random common shift of order ``N^(-1/2)``. At a *critical point* the Kac
     the energies where ``alpha`` reaches 0 (only minima below) and 1 (only maxima above);
 ``kac_rice_index``
     the exact finite-``N`` expectation ``E[|det H| index(H) / N | f = u] / E[|det H| | f = u]``,
-    by Monte Carlo over the GOE part and quadrature over the common shift.
+    by Monte Carlo over the GOE part and quadrature over the common shift
+    (:mod:`fields.kac_rice`).
 
 References: A. J. Bray and D. S. Dean, Phys. Rev. Lett. 98, 150201 (2007); Y. V. Fyodorov,
 Phys. Rev. Lett. 92, 240601 (2004).
@@ -25,14 +26,14 @@ Phys. Rev. Lett. 92, 240601 (2004).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 
 import rmt
-from rmt._validation import as_generator, check_int, check_real_array
+from rmt._validation import check_int, check_real_array
+from rmt.random import as_generator
 
+from .kac_rice import KacRiceEstimate, shifted_goe_index
 from .kernels import Kernel
 from .local_law import _check_kernel, local_law
 
@@ -204,72 +205,11 @@ def threshold_energies(kernel: Kernel) -> tuple[float, float]:
     return e_min, -e_min
 
 
-@dataclass(frozen=True)
-class KacRiceEstimate:
-    """Monte Carlo estimate of the finite-``N`` index fraction of critical points.
-
-    Attributes
-    ----------
-    value : float or ndarray
-        The estimate, of the shape of the energies.
-    stderr : float or ndarray
-        Its standard error (delta method for the ratio of two means).
-    dim : int
-        ``N``.
-    n_samples : int
-        Number of GOE matrices drawn (shared by all energies).
-    """
-
-    value: float | np.ndarray
-    stderr: float | np.ndarray
-    dim: int
-    n_samples: int
-
-
-def _goe_spectra(dim: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Sorted eigenvalues of ``n_samples`` GOEs on ``[-2, 2]``, from the tridiagonal model."""
-    d, e = rmt.hermite_tridiagonal(dim, 1, rng, size=n_samples)
-    if dim == 1:
-        return d
-    return np.stack([
-        scipy.linalg.eigvalsh_tridiagonal(d[k], e[k], check_finite=False)
-        for k in range(n_samples)
-    ])
-
-
-#: Trapezoid step and half-width beyond the tilt of the quadrature over the common shift z.
-_Z_STEP = 0.1
-_Z_MARGIN = 10.0
-
-#: Eigenvalue factors multiplied together before one logarithm is taken (|H| entries are O(1),
-#: so a product of 8 neither overflows nor underflows).
-_LOG_BLOCK = 8
-
-
-def _log_abs_det_and_index(eig: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``sum_i log|eig_i + t|`` and ``#{eig_i + t < 0}`` for every sample and grid point.
-
-    ``eig`` has shape ``(n, N)`` (rows sorted), ``t`` shape ``(G,)``; both results ``(n, G)``.
-    """
-    n, dim = eig.shape
-    pad = (-dim) % _LOG_BLOCK
-    padded = np.concatenate([eig, np.full((n, pad), np.inf)], axis=1) if pad else eig
-    logdet = np.empty((n, t.size))
-    chunk = max(1, 2**22 // (t.size * padded.shape[1]))
-    for start in range(0, n, chunk):
-        v = np.abs(padded[start:start + chunk, None, :] + t[None, :, None])
-        # Padding entries are inf; replace their factor by 1 before the blocked products.
-        v[..., dim:] = 1.0
-        blocks = v.reshape(v.shape[0], t.size, -1, _LOG_BLOCK).prod(axis=-1)
-        logdet[start:start + chunk] = np.log(blocks).sum(axis=-1)
-    index = np.stack([np.searchsorted(row, -t, side="left") for row in eig])
-    return logdet, index
-
-
 def kac_rice_index(
     kernel: Kernel,
     dim: int,
     energy,
+    *,
     n_samples: int = 4000,
     rng=None,
 ) -> KacRiceEstimate:
@@ -310,19 +250,19 @@ def kac_rice_index(
               \qquad H \mid u = 2\sqrt{c_2}\, G + (\mu(e) + b z) I,
 
     with ``G`` a GOE on ``[-2, 2]``, ``mu(e) = 2 c1 e / c0``, ``b^2 = 4 (c2 - c1^2 / c0) / N``
-    and ``z ~ N(0, 1)`` (:func:`fields.local_law.sample_hessian_given_value`). The spectrum of
-    ``G`` is drawn ``n_samples`` times from the tridiagonal model (:func:`rmt.hermite_tridiagonal`,
-    equal in law to the dense GOE, ``O(N^2)`` per spectrum); for each, the integral over ``z``
-    is a trapezoid rule with step ``0.1`` on a window reaching ``10`` beyond both 0 and the
-    asymptotic tilt ``(T(e) - mu(e)) / b`` (the tilted Gaussian has standard deviation at most
-    ``sqrt 2``, so the window covers 7 of them; narrowing it to 8 or halving the step changes
-    the result by less than ``1e-5`` at ``N <= 400``, far below the Monte Carlo error).
-    ``|det|`` and the index at each grid point come from the eigenvalues; weights are formed
-    in log space, relative to their global maximum, so nothing overflows. For the
+    and ``z ~ N(0, 1)`` (:func:`fields.local_law.sample_hessian_given_value`). ``G`` is drawn
+    ``n_samples`` times from the tridiagonal model (:func:`rmt.hermite_tridiagonal`, equal in
+    law to the dense GOE); for each, the integral over ``z`` is a trapezoid rule with step
+    ``0.1`` on a window reaching ``10`` beyond both 0 and the asymptotic tilt
+    ``(T(e) - mu(e)) / b`` (the tilted Gaussian has standard deviation at most ``sqrt 2``, so
+    the window covers 7 of them). The index and ``log|det H|`` at each node come from one
+    ``O(N)`` Sturm pass of the tridiagonal (:func:`rmt.count_below_and_log_det`); weights are
+    formed in log space, relative to their global maximum, so nothing overflows. For the
     squared-exponential kernel ``b = 0`` and no quadrature is needed. The ratio's standard
     error is ``sqrt(sum_k (a_k - r w_k)^2) / sum_k w_k`` for the per-sample numerators ``a_k``
-    and weights ``w_k``. For Matérn-7/2 at ``e = -1.5`` and ``N = 60`` this gives 0.082, as does the
-    asymptotic :func:`asymptotic_index_fraction` (``docs/theory.md`` section 7).
+    and weights ``w_k`` (the estimator is :func:`fields.kac_rice.shifted_goe_index`, shared
+    with :func:`fields.spin_glass.kac_rice_index`). As ``N`` grows the estimate tends to
+    :func:`asymptotic_index_fraction` (``docs/theory.md`` section 7).
 
     Examples
     --------
@@ -337,29 +277,10 @@ def kac_rice_index(
     energy = _energy(energy)
     n_samples = check_int("n_samples", n_samples, 2)
     rng = as_generator(rng)
-    law = local_law(kernel, dim, "bray-dean")
-    b = law.conditional_sd
-    eig = 2.0 * math.sqrt(c2) * _goe_spectra(dim, n_samples, rng)
-    mu_all = np.atleast_1d(2.0 * c1 * energy / c0).ravel()
-    tilt_all = np.atleast_1d(tilted_shift(kernel, energy)).ravel()
-    value = np.empty(mu_all.size)
-    stderr = np.empty(mu_all.size)
-    for j, (mu, tilt) in enumerate(zip(mu_all, tilt_all, strict=True)):
-        if b > 0:
-            peak = (tilt - mu) / b
-            z = np.arange(min(0.0, peak) - _Z_MARGIN, max(0.0, peak) + _Z_MARGIN, _Z_STEP)
-        else:
-            z = np.zeros(1)
-        logdet, index = _log_abs_det_and_index(eig, mu + b * z)
-        log_w = logdet - 0.5 * z * z
-        weights = np.exp(log_w - log_w.max())
-        w = weights.sum(axis=1)
-        a = (weights * index).sum(axis=1) / dim
-        ratio = a.sum() / w.sum()
-        value[j] = ratio
-        stderr[j] = math.sqrt(
-            n_samples / (n_samples - 1) * np.sum((a - ratio * w) ** 2)
-        ) / w.sum()
+    b = local_law(kernel, dim, "bray-dean").conditional_sd
+    mean = np.atleast_1d(2.0 * c1 * energy / c0).ravel()
+    tilt = np.atleast_1d(tilted_shift(kernel, energy)).ravel()
+    value, stderr = shifted_goe_index(dim, 2.0 * math.sqrt(c2), mean, tilt, b, n_samples, rng)
     shape = energy.shape
     return KacRiceEstimate(
         value=_shape_like(value.reshape(shape), energy),

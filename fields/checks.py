@@ -1,12 +1,12 @@
 r"""Checks that a surface's derivatives agree with its values: for library and user surfaces alike.
 
-:func:`check_derivatives` takes any object with the Surface members (``dim``, ``value``,
-``grad``, ``value_and_grad`` and, optionally, ``hvp`` and ``hess``; ``docs/design.md``)
-and compares, at one point, the gradient with central differences of the value, the
-Hessian-vector product with central differences of the gradient, the Hessian with the
-Hessian-vector product, and ``value_and_grad`` with ``value`` and ``grad``. It returns a
-:class:`DerivativeReport`; it raises only on arguments it cannot use, never because a check
-failed.
+:func:`check_derivatives` takes any object that :func:`fields.surface.check_surface` accepts
+(``dim``, ``value``, ``grad``; ``hvp``, ``value_and_grad`` and ``hess`` are checked when
+present; ``docs/design.md``, The surface contract) and compares, at one point, the gradient
+with central differences of the value, the Hessian-vector product with central differences of
+the gradient, the Hessian with the Hessian-vector product, and ``value_and_grad`` with
+``value`` and ``grad``. It returns a :class:`DerivativeReport`; it raises only on arguments it
+cannot use, never because a check failed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rmt._validation import as_generator, check_int, check_positive_float, check_real_array
+from rmt._validation import check_int, check_positive_float, check_real_array
+from rmt.random import as_generator
+
+from .surface import check_surface
 
 __all__ = ["DerivativeReport", "check_derivatives"]
 
@@ -46,8 +49,9 @@ class DerivativeReport:
     grad_error, grad_tolerance : float
         ``max_k |D_k - g . u_k| / |g|`` over the random unit directions ``u_k``, ``D_k`` the
         central difference of ``value`` along ``u_k``; and its tolerance (module Notes).
-    value_and_grad_error : float
-        Relative difference between ``value_and_grad(x)`` and ``(value(x), grad(x))``.
+    value_and_grad_error : float or None
+        Relative difference between ``value_and_grad(x)`` and ``(value(x), grad(x))``;
+        ``None`` when the surface has no ``value_and_grad``.
     hvp_error, hvp_tolerance : float or None
         ``max_k |D_k - H u_k| / max_k |H u_k|``, ``D_k`` the central difference of ``grad``
         along ``u_k``, ``H u_k`` from ``hvp`` (from ``hess`` when there is no ``hvp``); ``None``
@@ -65,7 +69,7 @@ class DerivativeReport:
     step: float
     grad_error: float
     grad_tolerance: float
-    value_and_grad_error: float
+    value_and_grad_error: float | None
     hvp_error: float | None
     hvp_tolerance: float | None
     hess_error: float | None
@@ -75,10 +79,9 @@ class DerivativeReport:
     @property
     def checks(self) -> dict[str, tuple[float, float]]:
         """``{name: (error, tolerance)}`` for every check that was run."""
-        out = {
-            "grad": (self.grad_error, self.grad_tolerance),
-            "value_and_grad": (self.value_and_grad_error, self.exact_tolerance),
-        }
+        out = {"grad": (self.grad_error, self.grad_tolerance)}
+        if self.value_and_grad_error is not None:
+            out["value_and_grad"] = (self.value_and_grad_error, self.exact_tolerance)
         if self.hvp_error is not None:
             out["hvp"] = (self.hvp_error, self.hvp_tolerance)
         if self.hess_error is not None:
@@ -138,24 +141,26 @@ def _vector(name: str, value, dim: int) -> np.ndarray:
     return out
 
 
-def check_derivatives(surface, x=None, rng=None, eps: float | None = None,
-                      n_directions: int = 3) -> DerivativeReport:
+def check_derivatives(surface, x=None, *, eps: float | None = None, n_directions: int = 3,
+                      rng=None) -> DerivativeReport:
     r"""Check a surface's gradient, Hessian-vector product and Hessian against its values.
 
     Parameters
     ----------
     surface : object
-        Anything with ``dim``, ``value(x)``, ``grad(x)`` and ``value_and_grad(x)``; ``hvp(x, v)``
-        and ``hess(x)`` are checked when present and not raising ``NotImplementedError``.
-        Only single points are passed, so a surface need not accept batches.
+        Anything :func:`fields.surface.check_surface` accepts: ``dim``, ``value(x)`` and
+        ``grad(x)`` (a :class:`fields.Surface` also has ``hvp(x, v)``). ``hvp(x, v)``,
+        ``value_and_grad(x)`` and ``hess(x)`` are checked when present and not raising
+        ``NotImplementedError``. Only single points are passed, so a surface need not accept
+        batches.
     x : array_like, shape (dim,), optional
         Where to check. Default: a standard normal point (norm about ``sqrt(dim)``) from ``rng``.
-    rng : None, int, SeedSequence or Generator
-        Source of the default ``x`` and of the directions.
     eps : float, optional
         Finite-difference step ``h``. Default ``cbrt(machine eps) * max(1, rms(x))``.
     n_directions : int, default 3
         Number of random unit directions (and of random basis vectors for ``hess``).
+    rng : None, int, SeedSequence or Generator
+        Source of the default ``x`` and of the directions.
 
     Returns
     -------
@@ -165,7 +170,9 @@ def check_derivatives(surface, x=None, rng=None, eps: float | None = None,
     Raises
     ------
     TypeError
-        ``surface`` lacks a required member; non-integer ``n_directions``.
+        ``surface`` is not a surface (:func:`fields.surface.check_surface`: no integer
+        ``dim >= 1``, no callable ``value`` or ``grad``); a member present but not callable;
+        non-integer ``n_directions``.
     ValueError
         ``x`` not a finite point of shape ``(dim,)``; ``eps <= 0``; ``n_directions < 1``; a
         member returning an array of the wrong shape. Errors raised by the surface itself
@@ -190,15 +197,16 @@ def check_derivatives(surface, x=None, rng=None, eps: float | None = None,
       Wild 2011); it is bounded below by ``eps (|f| + |x| |g|) / h`` (an ulp of the values,
       and the rounding of ``x + t h u``).
 
-    The tolerance is ``10 (truncation + rounding)``. For pure noise on a single line (one
-    dimension, the worst case) the error exceeds it with probability below ``1e-6``
-    (simulated); a wrong derivative exceeds it by orders of magnitude. Errors and
+    The tolerance is ``10 (truncation + rounding)``: a factor 10 above the estimated error of
+    the difference, while a wrong derivative exceeds it by orders of magnitude. Errors and
     tolerances are divided by ``|g|`` for the gradient and by ``max_k |H u_k|`` for the
-    Hessian-vector product (where ``f, g`` above become ``g, H u``). On smooth surfaces the
-    tolerance is ``1e-10 .. 1e-8``, so a derivative wrong by one part in a million fails.
+    Hessian-vector product (where ``f, g`` above become ``g, H u``). On a smooth surface the
+    truncation and rounding errors balance at about ``eps^(2/3)``, so the tolerance is far
+    below one part in a million, and a derivative wrong by that much fails.
     Comparisons between two exact quantities (``hess`` with ``hvp``, the symmetry of ``hess``,
     ``value_and_grad`` with ``value`` and ``grad``) differ only by rounding and use
-    ``sqrt(eps)``.
+    ``sqrt(eps)``. A member that is absent is not checked (and its entry of the report is
+    ``None``): the adapters of :mod:`fields.surface` supply it from the others.
 
     References
     ----------
@@ -214,25 +222,17 @@ def check_derivatives(surface, x=None, rng=None, eps: float | None = None,
     ...     A = np.array([[2.0, 1.0], [1.0, 3.0]])
     ...     def value(self, x): return 0.5 * x @ self.A @ x
     ...     def grad(self, x): return self.A @ x
-    ...     def value_and_grad(self, x): return self.value(x), self.grad(x)
     ...     def hvp(self, x, v): return self.A @ v
-    ...     def hess(self, x): return self.A
-    >>> check_derivatives(Quadratic(), rng=0).ok
-    True
+    >>> report = check_derivatives(Quadratic(), rng=0)
+    >>> report.ok, sorted(report.checks)
+    (True, ['grad', 'hvp'])
     >>> class WrongGradient(Quadratic):
     ...     def grad(self, x): return self.A.T @ x * 1.001
     >>> check_derivatives(WrongGradient(), rng=0).failures
     ('grad', 'hvp')
     """
-    for name in ("value", "grad", "value_and_grad"):
-        if not callable(getattr(surface, name, None)):
-            raise TypeError(
-                f"surface must have the Surface members dim, value, grad, value_and_grad "
-                f"(hvp and hess optional); {type(surface).__name__} has no callable {name}"
-            )
-    if not hasattr(surface, "dim"):
-        raise TypeError(f"surface must have a dim attribute; {type(surface).__name__} has none")
-    dim = check_int("surface.dim", surface.dim)
+    dim = check_surface(surface)
+    both = _optional(surface, "value_and_grad")
     hvp = _optional(surface, "hvp")
     hess = _optional(surface, "hess")
     n_directions = check_int("n_directions", n_directions)
@@ -254,12 +254,16 @@ def check_derivatives(surface, x=None, rng=None, eps: float | None = None,
 
     f0 = float(surface.value(x))
     g0 = _vector("grad", surface.grad(x), dim)
-    f1, g1 = surface.value_and_grad(x)
-    g1 = _vector("value_and_grad", g1, dim)
-    vg_error = max(
-        _relative(abs(float(f1) - f0), max(abs(float(f1)), abs(f0))),
-        _relative(float(np.linalg.norm(g1 - g0)), max(np.linalg.norm(g0), np.linalg.norm(g1))),
-    )
+    vg_error = None
+    pair = _call_optional(both, x)
+    if pair is not None:
+        f1, g1 = pair
+        g1 = _vector("value_and_grad", g1, dim)
+        vg_error = max(
+            _relative(abs(float(f1) - f0), max(abs(float(f1)), abs(f0))),
+            _relative(float(np.linalg.norm(g1 - g0)),
+                      max(np.linalg.norm(g0), np.linalg.norm(g1))),
+        )
 
     # The table of points x + t h u, |t| <= 6, per direction, and the direction that the
     # Richardson stencil R(h) = (4 D(h) - D(2h)) / 3 really differentiates along: built from
@@ -294,7 +298,7 @@ def check_derivatives(surface, x=None, rng=None, eps: float | None = None,
         rounding = max(noise * math.sqrt(components), _EPS * max(sizes)) / step
         scale = max(norm, rounding)
         return (_relative(max(errors), scale),
-                _SAFETY * (max(truncation) + rounding) / scale)
+                _relative(_SAFETY * (max(truncation) + rounding), scale))
 
     grad_error, grad_tolerance = compare(
         lambda p: float(surface.value(p)), f0, effective @ g0, float(np.linalg.norm(g0)), 1

@@ -18,7 +18,8 @@ import math
 
 import numpy as np
 
-from rmt._validation import as_generator, check_int, check_real_array
+from rmt._validation import check_int, check_real_array
+from rmt.random import as_generator
 
 from . import _grf_kernels as _k
 from .local_law import SCALINGS
@@ -43,7 +44,7 @@ class GaussianField:
     kernel : fields.kernels.Kernel
         The covariance ``C(s)`` of the squared distance, ``C(0) = 1``: for example
         ``SquaredExponential(lengthscale)`` or ``Matern(nu, lengthscale)``. Any object with
-        ``covariance(s)``, ``require(order, what)`` and ``sample_frequencies(dim, n, rng)``.
+        ``covariance(s)``, ``require(order, what)`` and ``sample_frequencies(dim, n, *, rng=None)``.
     n_features : int, default 8192
         Number ``M >= 1`` of random Fourier features.
     scaling : {"bray-dean", "unit"}, default "bray-dean"
@@ -149,7 +150,7 @@ class GaussianField:
     """
 
     def __init__(self, dim: int, kernel, n_features: int = 8192, scaling: str = "bray-dean",
-                 rng=None) -> None:
+                 *, rng=None) -> None:
         dim = check_int("dim", dim)
         n_features = check_int("n_features", n_features)
         missing = [m for m in _KERNEL_MEMBERS if not callable(getattr(kernel, m, None))]
@@ -162,7 +163,7 @@ class GaussianField:
         if not isinstance(scaling, str) or scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}; got {scaling!r}")
         rng = as_generator(rng)
-        omega = np.asarray(kernel.sample_frequencies(dim, n_features, rng), dtype=np.float64)
+        omega = np.asarray(kernel.sample_frequencies(dim, n_features, rng=rng), dtype=np.float64)
         if omega.shape != (n_features, dim):
             raise ValueError(
                 f"kernel.sample_frequencies returned shape {omega.shape}; expected "

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 
-from rmt._validation import as_generator, check_positive_float, check_real_array, check_size
+from rmt._validation import check_positive_float, check_real_array, check_size
+from rmt.random import as_generator
 
 __all__ = [
     "CriticalPoints",
@@ -133,7 +134,7 @@ def _embedding(shape: tuple[int, ...], kernel, spacing: float):
             )
 
 
-def grid_field(shape, kernel, rng=None, spacing: float = 1.0, size=None) -> np.ndarray:
+def grid_field(shape, kernel, *, spacing: float = 1.0, size=None, rng=None) -> np.ndarray:
     r"""Sample a stationary Gaussian field exactly on a regular grid by circulant embedding.
 
     Parameters
@@ -143,13 +144,13 @@ def grid_field(shape, kernel, rng=None, spacing: float = 1.0, size=None) -> np.n
     kernel : object with ``covariance(s)``
         Isotropic covariance as a function of the *squared* distance ``s``, vectorised over
         arrays (e.g. :class:`fields.kernels.Matern`). ``covariance(0)`` is the variance.
-    rng : None, int, SeedSequence or Generator
-        Source of randomness.
     spacing : float
         Distance between neighbouring nodes (the same along every axis), ``> 0``.
     size : int or tuple of int, optional
         Number (batch shape) of independent fields. A batch holds exactly the fields that
         successive one-field calls on the same generator would return.
+    rng : None, int, SeedSequence or Generator
+        Source of randomness.
 
     Returns
     -------
@@ -346,8 +347,9 @@ def critical_points(field) -> CriticalPoints:
 
     Why not all 8 neighbours for saddles: the ring of 8 neighbours is not the link of a
     triangulation (the rings of adjacent nodes overlap), and counting sign changes on it
-    flags about 2 adjacent nodes per saddle of a smooth field (measured), so that
-    ``#min - #saddle + #max`` comes out near ``-(#min + #max)`` instead of near 0. The
+    flags several adjacent nodes of one saddle of a smooth field, so that
+    ``#min - #saddle + #max`` comes out far below 0, the Euler characteristic it should be
+    near. The
     rings used here are the links of a triangulation of the grid: every cell is split by
     one diagonal, and a diagonal neighbour is on a node's ring only if that diagonal is
     joined. The choice matters only in cells whose corners alternate (the two diagonal

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, kve
 
-from rmt._validation import as_generator, check_int, check_positive_float, check_real_array
+from rmt._validation import check_int, check_positive_float, check_real_array
+from rmt.random import as_generator
 
 __all__ = ["Kernel", "Matern", "SquaredExponential"]
 
@@ -177,7 +178,7 @@ class Kernel(ABC):
         """
         return self._at_zero(2, "C''(0) (a Hessian)")
 
-    def sample_frequencies(self, dim: int, n: int, rng=None) -> np.ndarray:
+    def sample_frequencies(self, dim: int, n: int, *, rng=None) -> np.ndarray:
         r"""Draw ``n`` spectral frequencies in ``R^dim`` (Bochner's theorem).
 
         The frequencies ``omega`` are i.i.d. from the spectral measure of the kernel, so that

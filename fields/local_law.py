@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import rmt
-from rmt._validation import as_generator, check_int, check_real_array, check_size
+from rmt._validation import check_int, check_real_array, check_size
+from rmt.random import as_generator
 
 from .kernels import Kernel
 
@@ -197,6 +198,7 @@ def sample_local(
     dim: int,
     size: int | tuple[int, ...] | None = None,
     scaling: str = "bray-dean",
+    *,
     rng=None,
 ) -> LocalSample:
     r"""Draw ``(f, grad f, Hess f)`` at one point from their exact joint Gaussian law.
@@ -266,6 +268,7 @@ def sample_hessian_given_value(
     value,
     size: int | tuple[int, ...] | None = None,
     scaling: str = "bray-dean",
+    *,
     rng=None,
 ) -> np.ndarray:
     r"""Draw the Hessian at a point where the field takes the value ``u``.

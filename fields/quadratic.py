@@ -15,7 +15,8 @@ import numbers
 import numpy as np
 
 import rmt
-from rmt._validation import as_generator, check_int, check_real_array
+from rmt._validation import check_int, check_real_array
+from rmt.random import as_generator
 
 __all__ = ["RandomQuadratic"]
 
@@ -70,7 +71,7 @@ class RandomQuadratic:
 
     __slots__ = ("_dim", "_shift", "_matrix", "_index", "_n_positive")
 
-    def __init__(self, dim: int, shift: float = 0.0, rng=None):
+    def __init__(self, dim: int, shift: float = 0.0, *, rng=None):
         dim = check_int("dim", dim, 1)
         if isinstance(shift, bool) or not isinstance(shift, numbers.Real):
             raise TypeError(f"shift must be a real number; got {shift!r} ({type(shift).__name__})")

@@ -10,9 +10,12 @@ with i.i.d. standard normal couplings, so that :math:`E\, H(s) H(s') = N (s \cdo
 A mixed model is a sum of independent pure ones, :math:`H = \sum_p \gamma_p H_p`, with
 covariance :math:`N \xi(s \cdot s' / N)`, :math:`\xi(q) = \sum_p \gamma_p^2 q^p`.
 :class:`SphericalSpinGlass` is a frozen surface on the sphere with Riemannian gradients and
-Hessians (docs/design.md); :func:`thresholds`, :func:`layer_energies`, :func:`complexity` and
-:func:`asymptotic_index_fraction` give ABC's predictions for the pure model, in the energy per spin
-``u = H / N``.
+Hessians (docs/design.md); :func:`thresholds`, :func:`layer_energies` and :func:`complexity`
+give ABC's predictions for the pure model, in the energy per spin ``u = H / N``;
+:func:`asymptotic_index_fraction` and :func:`kac_rice_index` the index fraction of critical
+points against ``u``, asymptotic and at finite ``N``, for pure and mixed models (the law of
+the Hessian at a critical point of a mixture, :func:`hessian_law`: Auffinger & Ben Arous
+2013, Ann. Probab. 41, 4214).
 """
 
 from __future__ import annotations
@@ -25,14 +28,21 @@ import numpy as np
 from scipy.optimize import brentq
 
 import rmt
-from rmt._validation import as_generator, check_int, check_positive_float, check_real_array
+from rmt._validation import check_int, check_positive_float, check_real_array
+from rmt.random import as_generator
+
+from .kac_rice import KacRiceEstimate, shifted_goe_index
 
 __all__ = [
     "MAX_COUPLING_ENTRIES",
+    "HessianLaw",
+    "KacRiceEstimate",
     "SphericalSpinGlass",
     "Thresholds",
-    "complexity",
     "asymptotic_index_fraction",
+    "complexity",
+    "hessian_law",
+    "kac_rice_index",
     "layer_energies",
     "thresholds",
 ]
@@ -94,11 +104,11 @@ class SphericalSpinGlass:
         ``R^N``.
     p : int
         Degree of the pure model, ``>= 2`` (ignored when ``mixture`` is given).
-    rng : None, int, SeedSequence or Generator
-        Source of the couplings (one tensor per degree, drawn in increasing degree).
     mixture : dict {int: float}, optional
         Mixed model ``H = sum_p gamma_p H_p`` with independent pure ``H_p``; degrees ``>= 2``,
         weights ``gamma_p >= 0``, not all zero.
+    rng : None, int, SeedSequence or Generator
+        Source of the couplings (one tensor per degree, drawn in increasing degree).
 
     Attributes
     ----------
@@ -174,7 +184,7 @@ class SphericalSpinGlass:
 
     __slots__ = ("_dim", "_mixture", "_tensors")
 
-    def __init__(self, dim: int, p: int = 3, rng=None, mixture: dict | None = None):
+    def __init__(self, dim: int, p: int = 3, *, mixture: dict | None = None, rng=None):
         dim = check_int("dim", dim, 2)
         weights = _check_mixture(p, mixture)
         entries = sum(dim**degree for degree, gamma in weights.items() if gamma > 0)
@@ -475,24 +485,138 @@ def thresholds(p: int) -> Thresholds:
     return Thresholds(e_0=float(layer_energies(p, 0)[0]), e_inf=_e_inf(p))
 
 
-def asymptotic_index_fraction(p: int, energy) -> float | np.ndarray:
-    r"""Limiting index fraction of critical points of a pure p-spin model at energy ``u``.
+class HessianLaw(NamedTuple):
+    r"""The Riemannian Hessian at a critical point of energy ``u``, in law (:func:`hessian_law`).
+
+    ``Hess = scale * G + (slope * u + sqrt(shift_variance / N) * z) I_{N-1}`` with ``G`` an
+    ``(N-1) x (N-1)`` GOE of entry variances ``(1 + delta_ij) / N`` and ``z ~ N(0, 1)``
+    independent of ``G``.
+    """
+
+    #: :math:`\sqrt{\xi''(1)}`: the semicircle of ``scale * G`` has radius ``2 scale``.
+    scale: float
+    #: :math:`-\xi'(1) / \xi(1)`: the mean common shift per unit energy (``-p`` when pure).
+    slope: float
+    #: :math:`B = \xi''(1) + \xi'(1) - \xi'(1)^2 / \xi(1)`, ``N`` times the variance of the
+    #: common shift (0 for a pure model).
+    shift_variance: float
+
+
+def hessian_law(p: int = 3, *, mixture: dict | None = None) -> HessianLaw:
+    r"""The law of the Riemannian Hessian at a critical point of energy per spin ``u``.
 
     Parameters
     ----------
     p : int
-        Degree, ``>= 2``.
+        Degree of a pure model, ``>= 2`` (ignored when ``mixture`` is given).
+    mixture : dict {int: float}, optional
+        Weights ``gamma_p`` of a mixed model ``H = sum_p gamma_p H_p`` (as
+        :class:`SphericalSpinGlass`); zero weights are dropped.
+
+    Returns
+    -------
+    HessianLaw
+        ``(scale, slope, shift_variance)``: given ``H = N u`` and a zero gradient,
+        ``Hess = scale G + (slope u + sqrt(shift_variance / N) z) I``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A degree below 2, or weights that are not a non-empty dict of numbers ``>= 0`` with
+        one of them positive.
+
+    Notes
+    -----
+    With covariance :math:`N \xi(s \cdot s' / N)` and :math:`\xi, \xi', \xi''` at ``q = 1``,
+    write :math:`g(x) = H(x, \sqrt{N - |x|^2})` in the chart around a point of the sphere,
+    whose Christoffel symbols vanish there, so that :math:`\nabla^2 g(0)` is the Riemannian
+    Hessian. Expanding the covariance :math:`N \xi(q(x, x'))`,
+    :math:`q = 1 + x \cdot x'/N - (|x|^2 + |x'|^2)/(2N) + O(|x|^4)`, gives
+
+    .. math:: \operatorname{Var} g = N \xi, \qquad
+              \operatorname{Cov}(g, \partial_{ij} g) = -\xi' \delta_{ij}, \qquad
+              \operatorname{Cov}(\partial_{ij} g, \partial_{kl} g) = \frac{\xi''}{N}
+              (\delta_{ik}\delta_{jl} + \delta_{il}\delta_{jk})
+              + \frac{\xi'' + \xi'}{N} \delta_{ij}\delta_{kl},
+
+    and the gradient is independent of both (odd orders). Conditioning on ``g = N u``
+    removes :math:`\xi'^2 \delta_{ij}\delta_{kl} / (N \xi)` from the last covariance: the
+    Hessian is :math:`\sqrt{\xi''}\, G - (\xi'/\xi) u\, I` plus a common Gaussian shift of
+    variance :math:`B / N`, :math:`B = \xi'' + \xi' - \xi'^2/\xi = \xi \operatorname{Var}_w(p)`
+    (the variance of the degree under the weights :math:`w_p = \gamma_p^2 / \xi`, computed
+    as such, without cancellation). A pure model (or a single degree with any weight) has
+    ``B = 0``: ``Hess = gamma sqrt(p(p-1)) G - p u`` (ABC, Section 3); a genuine mixture
+    has ``B > 0`` (Auffinger & Ben Arous 2013), the structure of a Gaussian field in the
+    Bray–Dean scaling (:mod:`fields.bray_dean`), so its critical points see a Kac–Rice tilt
+    of the common shift (:func:`asymptotic_index_fraction`).
+
+    Examples
+    --------
+    >>> hessian_law(3)
+    HessianLaw(scale=2.449489742783178, slope=-3.0, shift_variance=0.0)
+    >>> round(hessian_law(mixture={2: 1.0, 4: 1.0}).shift_variance, 12)
+    2.0
+    """
+    weights = {deg: g for deg, g in _check_mixture(p, mixture).items() if g > 0}
+    degrees = np.array(list(weights), dtype=np.float64)
+    gamma2 = np.array(list(weights.values())) ** 2
+    xi = float(gamma2.sum())
+    w = gamma2 / xi
+    mean_degree = float(w @ degrees)
+    return HessianLaw(
+        scale=math.sqrt(float(gamma2 @ (degrees * (degrees - 1)))),
+        slope=-mean_degree,
+        shift_variance=xi * float(w @ (degrees - mean_degree) ** 2),
+    )
+
+
+def _tilted_mean(law: HessianLaw, u: np.ndarray) -> np.ndarray:
+    """The common shift where ``|det Hess|`` puts critical points of energy ``u``."""
+    radius2 = 4.0 * law.scale**2
+    return law.slope * u * radius2 / (radius2 - 2.0 * law.shift_variance)
+
+
+def asymptotic_index_fraction(p: int, energy, *, mixture: dict | None = None
+                              ) -> float | np.ndarray:
+    r"""Limiting index fraction of critical points of a spherical spin glass at energy ``u``.
+
+    Parameters
+    ----------
+    p : int
+        Degree of a pure model, ``>= 2`` (ignored when ``mixture`` is given).
     energy : float or array_like
         Energy per spin ``u = H / N`` (finite).
+    mixture : dict {int: float}, optional
+        Weights ``gamma_p`` of a mixed model (as :class:`SphericalSpinGlass`).
 
     Returns
     -------
     float or numpy.ndarray
-        :math:`F_{sc}(p u / (2 \sqrt{p (p-1)}))`: the fraction of negative eigenvalues of a
-        semicircle of radius :math:`2 \sqrt{p (p-1)}` centred at :math:`-p u` (the
-        Riemannian Hessian at a critical point of energy ``u``; see
-        :class:`SphericalSpinGlass`), computed by :func:`rmt.index_fraction`. 0 for
-        ``u <= -E_inf``, 1/2 at ``u = 0``, 1 for ``u >= E_inf``.
+        For a pure model :math:`F_{sc}(p u / (2 \sqrt{p (p-1)}))`: the fraction of negative
+        eigenvalues of a semicircle of radius :math:`2 \sqrt{p (p-1)}` centred at
+        :math:`-p u` (the Riemannian Hessian at a critical point of energy ``u``; see
+        :class:`SphericalSpinGlass`), computed by :func:`rmt.semicircle_index_fraction`: 0 for
+        ``u <= -E_inf``, 1/2 at ``u = 0``, 1 for ``u >= E_inf``. For a mixture, the semicircle
+        of radius :math:`R = 2\sqrt{\xi''}` centred at the tilted shift ``T(u)`` of the Notes.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A bad degree or mixture (:func:`hessian_law`); non-real or non-finite energies.
+
+    Notes
+    -----
+    With the law of :func:`hessian_law`, ``Hess = scale G + t I`` where the common shift is
+    ``t ~ N(slope u, B / N)``. The Kac–Rice weight :math:`|\det \mathrm{Hess}| =
+    e^{N \Phi(t)}`, :math:`\Phi(t) = \int \log|t + x| \rho_R(x) dx`, moves the Gaussian's
+    maximum to :math:`(t - \mathrm{slope}\, u) / B = \Phi'(t) = 2 t / R^2` inside the bulk,
+    i.e. :math:`T(u) = \mathrm{slope}\; u\, R^2 / (R^2 - 2B)`, and
+    :math:`\alpha(u) = F_{sc}(-T(u) / R)`; outside the bulk the root stays outside and the
+    fraction is 0 or 1, as the formula gives. :math:`2B / R^2 < 1/2` always, since
+    :math:`B / (2 \xi'') = \operatorname{Var}_w(p) / (2 (\operatorname{Var}_w(p) + \bar p^2 -
+    \bar p))` and :math:`\bar p \ge 2`. The same computation gives the Bray–Dean tilt of
+    Gaussian fields (:func:`fields.bray_dean.tilted_shift`). A pure model has ``B = 0``: no
+    tilt.
 
     Examples
     --------
@@ -500,8 +624,78 @@ def asymptotic_index_fraction(p: int, energy) -> float | np.ndarray:
     0.5
     >>> float(asymptotic_index_fraction(3, -thresholds(3).e_inf))
     0.0
+    >>> bool(asymptotic_index_fraction(3, -0.5, mixture={3: 2.0})
+    ...      == asymptotic_index_fraction(3, -0.25))
+    True
     """
-    p = check_int("p", p, 2)
+    law = hessian_law(p, mixture=mixture)
     u = _check_energy(energy)
-    return rmt.semicircle_index_fraction(-p * u, 2.0 * math.sqrt(p * (p - 1)))
+    return rmt.semicircle_index_fraction(_tilted_mean(law, u), 2.0 * law.scale)
 
+
+def kac_rice_index(p: int, dim: int, energy, *, mixture: dict | None = None,
+                   n_samples: int = 4000, rng=None) -> KacRiceEstimate:
+    r"""Finite-``N`` expected index fraction of critical points of a spherical spin glass.
+
+    Parameters
+    ----------
+    p : int
+        Degree of a pure model, ``>= 2`` (ignored when ``mixture`` is given).
+    dim : int
+        Number of spins ``N >= 2`` (the Hessian has size ``N - 1``).
+    energy : float or array_like
+        Energies per spin ``u = H / N``; finite. All share the same GOE draws (common random
+        numbers).
+    mixture : dict {int: float}, optional
+        Weights ``gamma_p`` of a mixed model (as :class:`SphericalSpinGlass`).
+    n_samples : int
+        Number of GOE matrices drawn (``>= 2``).
+    rng : None, int, SeedSequence or Generator
+        Source of randomness.
+
+    Returns
+    -------
+    KacRiceEstimate
+        ``value`` and ``stderr`` of the shape of ``energy``; ``dim`` is ``N``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For ``dim < 2``, a bad degree or mixture, ``n_samples < 2``, non-finite energies.
+
+    Notes
+    -----
+    By the Kac–Rice formula (the densities of the value and of the gradient at 0 do not
+    depend on the Hessian and cancel in the ratio), with the Hessian law of
+    :func:`hessian_law`,
+
+    .. math:: \alpha_N(u) = \frac{E[|\det M|\; \mathrm{index}(M) / (N-1)]}{E[|\det M|]},
+              \qquad M = \sqrt{\xi''}\, G + (\mathrm{slope}\; u + \sqrt{B / N}\, z)\, I_{N-1},
+
+    ``G`` a GOE of size ``N - 1`` with entry variances ``(1 + delta_ij) / N``; for a pure
+    model :math:`M = \sqrt{p(p-1)}\, G - p u` (ABC, Section 3): no common random shift, no
+    tilt, and no quadrature in ``z``. It tends to :func:`asymptotic_index_fraction` as ``N``
+    grows. Estimated by :func:`fields.kac_rice.shifted_goe_index`, the estimator of
+    :func:`fields.bray_dean.kac_rice_index`: ``G`` from the tridiagonal model, the index and
+    ``log|det M|`` from one Sturm pass per sample and quadrature node.
+
+    Examples
+    --------
+    >>> est = kac_rice_index(3, 50, [-1.0, 0.0], n_samples=500, rng=0)
+    >>> est.value.shape, bool(abs(est.value[1] - 0.5) < 4 * est.stderr[1])
+    ((2,), True)
+    """
+    law = hessian_law(p, mixture=mixture)
+    dim = check_int("dim", dim, 2)
+    u = _check_energy(energy)
+    n_samples = check_int("n_samples", n_samples, 2)
+    gen = as_generator(rng)
+    m = dim - 1
+    flat = np.atleast_1d(u).ravel()
+    value, stderr = shifted_goe_index(
+        m, law.scale * math.sqrt(m / dim), law.slope * flat, _tilted_mean(law, flat),
+        math.sqrt(law.shift_variance / dim), n_samples, gen,
+    )
+    if u.ndim == 0:
+        return KacRiceEstimate(float(value[0]), float(stderr[0]), dim, n_samples)
+    return KacRiceEstimate(value.reshape(u.shape), stderr.reshape(u.shape), dim, n_samples)

@@ -1,24 +1,29 @@
 """optim: saddle-aware critical-point finders, optimisers, and the error–index experiment.
 
-Works on every surface of :mod:`fields` and on any object with the Surface members of
-``docs/design.md`` (``dim``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
-``hess``). ``optim`` depends on ``rmt`` and ``fields``; nothing below it imports it.
+Works on every surface of :mod:`fields` and on any object that keeps the surface contract of
+:mod:`fields.surface` (``dim``, ``value``, ``grad``, ``hvp``; ``value_and_grad`` and ``hess``
+optional; ``docs/design.md``), checked by :func:`fields.surface.check_surface` at every entry
+point. ``optim`` depends on ``rmt`` and ``fields``; nothing below it imports it.
 
 Optimisers are pure ``init``/``update`` pairs (:mod:`optim.base`) that compose with
 :func:`chain`; :func:`run` drives one on a surface and records the trajectory.
 Critical points: :func:`find_critical_points` (Newton, Newton-MR, gradient-norm minimisation,
-certified), :func:`compare_with_theory` (Bray–Dean and spin-glass laws, finite-N Kac–Rice),
-:func:`error_index` (the talk's error–index plane). Submodules used by name:
-``optim.saddles`` (saddle dynamics) and ``optim.plot``. Networks: :func:`train` and
-:func:`compare` (optimisers on minibatches with a shared learning-rate search),
-:func:`diagonal_similarity` (RMSProp against Jacobi and equilibration),
-:func:`spectra_along_training` and :func:`network_error_index` (the talk's experiment 1).
+certified; options :class:`Starts`, :class:`Certificate`, :class:`Solver`), :func:`curvature`
+(the index of a point), :func:`compare_with_theory` (the surface's index law,
+:func:`fields.index_law`), :func:`error_index` (the talk's error–index
+plane). Submodules used by name: ``optim.saddles`` (escape-time experiments on the quartic
+saddles of :mod:`fields.saddles`) and ``optim.plot``. Networks: :func:`train` and
+:func:`compare` (optimisers on minibatches of a :class:`fields.DataSurface` with a shared
+learning-rate search), :func:`diagonal_similarity` (RMSProp against Jacobi and
+equilibration), :func:`spectra_along_training` and :func:`network_error_index` (the talk's
+experiment 1). Randomness: every stochastic function takes a keyword-only ``rng`` and records
+its root in the result's ``attrs`` (:mod:`rmt.random`).
 """
 
 from . import plot, saddles
 from .base import Transform, chain, scale, trace
-from .critical import find_critical_points
-from .curvature import esgd, jacobi, scale_by_diagonal_curvature
+from .critical import Certificate, Solver, Starts, find_critical_points
+from .diagonal_curvature import esgd, jacobi, scale_by_diagonal_curvature
 from .driver import run
 from .error_index import error_index, error_index_by_dimension
 from .first_order import (
@@ -39,8 +44,11 @@ from .theory import compare_with_theory
 from .training import LearningRateSearch, compare, diagonal_similarity, train
 
 __all__ = [
+    "Certificate",
     "Curvature",
     "LearningRateSearch",
+    "Solver",
+    "Starts",
     "Transform",
     "adam",
     "add_noise",

@@ -2,12 +2,13 @@ r"""The optimiser protocol: pure ``init`` / ``update`` pairs that compose.
 
 An optimiser (and every building block of one) is a :class:`Transform`:
 
-* ``state = opt.init(x, rng=None)`` builds the state for a start point ``x``; randomness used
-  later by the optimiser (probe vectors, injected noise) comes from a Generator made here from
-  ``rng`` and carried in the state, so a run is reproducible from its seed;
+* ``state = opt.init(x, rng=None)`` builds the state for a start point ``x`` (``rng`` is
+  keyword-only); randomness used later by the optimiser (probe vectors, injected noise) comes
+  from a Generator made here from ``rng`` and carried in the state, so a run is reproducible
+  from its seed;
 * ``step, state = opt.update(grad, state, x, surface)`` maps the gradient at ``x`` to the
   displacement ``step``: the driver moves to ``x + step`` (then retracts onto the manifold of
-  a surface that has one, see :mod:`optim.surface`). ``update`` never changes its inputs; it
+  a surface that has one, :func:`fields.surface.retract`). ``update`` never changes its inputs; it
   returns a new state.
 
 Building blocks transform the incoming vector (the gradient for the first block, the output of
@@ -34,7 +35,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rmt._validation import as_generator, check_positive_float
+from rmt._validation import check_positive_float
+from rmt.random import as_seed_sequence, child
 
 __all__ = ["Transform", "chain", "scale", "trace"]
 
@@ -48,7 +50,7 @@ class Transform:
     name : str
         Short name (``"sgd"``, ``"esgd"``, ``"chain(trace, scale)"``), used in results.
     init : callable
-        ``init(x, rng=None) -> state``.
+        ``init(x, *, rng=None) -> state``.
     update : callable
         ``update(grad, state, x, surface) -> (step, state)``.
     hyperparameters : mapping
@@ -75,7 +77,7 @@ class Transform:
 def stateless(name: str, fn: Callable[[np.ndarray], np.ndarray], **hyperparameters) -> Transform:
     """A building block without state: ``step = fn(u)``."""
 
-    def init(x, rng=None):
+    def init(x, *, rng=None):
         return {}
 
     def update(u, state, x, surface):
@@ -111,7 +113,7 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> Transform:
     """
     decay = _fraction("decay", decay)
 
-    def init(x, rng=None):
+    def init(x, *, rng=None):
         return {"momentum": np.zeros_like(np.asarray(x, dtype=np.float64))}
 
     def update(u, state, x, surface):
@@ -124,9 +126,10 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> Transform:
 def chain(*transforms: Transform) -> Transform:
     """Compose building blocks: the output of each is the input of the next.
 
-    The state is the tuple of the blocks' states; ``init`` gives each block its own child of
-    the ``rng`` seed sequence, so adding a block does not change the random numbers of the
-    others.
+    The state is the tuple of the blocks' states; ``init`` gives block ``i`` the keyed child
+    :func:`rmt.random.child` ``(root, i)`` of the root of ``rng``
+    (:func:`rmt.random.as_seed_sequence`), so the same ``rng`` gives the same states and
+    appending a block does not change the random numbers of the others.
     """
     if not transforms:
         raise ValueError("chain needs at least one transform")
@@ -134,9 +137,9 @@ def chain(*transforms: Transform) -> Transform:
         if not isinstance(t, Transform):
             raise TypeError(f"chain takes Transform objects; got {type(t).__name__}")
 
-    def init(x, rng=None):
-        children = as_generator(rng).spawn(len(transforms))
-        return tuple(t.init(x, rng=child) for t, child in zip(transforms, children, strict=True))
+    def init(x, *, rng=None):
+        root = as_seed_sequence(rng)
+        return tuple(t.init(x, rng=child(root, i)) for i, t in enumerate(transforms))
 
     def update(u, state, x, surface):
         new_states = []

@@ -21,10 +21,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-from rmt._validation import as_seed_sequence, check_int, check_positive_float, library_version
+from fields.surface import check_surface, retract, value_and_grad
+from rmt._validation import check_int, check_positive_float
+from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
-from .surface import check_point, check_surface, curvature, retract, value_and_grad
+from .surface import check_point, curvature
 
 __all__ = ["RECORDABLE", "run"]
 
@@ -71,8 +73,10 @@ def run(
     Parameters
     ----------
     surface
-        Any object with the Surface members (``dim``, ``value``, ``grad``; ``hvp`` or ``hess``
-        when the optimiser or the index record needs them; ``project`` on a manifold).
+        Any surface (:class:`fields.Surface`: ``dim``, ``value``, ``grad``; ``hvp`` or ``hess``
+        when the optimiser or the index record needs them; ``project`` and ``tangent_basis``
+        on a manifold, :class:`fields.ManifoldSurface`), checked by
+        :func:`fields.surface.check_surface`.
     optimizer : Transform
         An optimiser from :mod:`optim` (``sgd``, ``esgd``, ``saddle_free_newton``...) or a
         :func:`optim.base.chain` of building blocks.
@@ -86,15 +90,15 @@ def run(
     record_every : int, default 1
         Record every this many steps (step 0 and the last step are always recorded).
     index_every : int, optional
-        With ``"index"`` in ``record``: compute the Hessian index (:func:`optim.surface.curvature`)
+        With ``"index"`` in ``record``: compute the Hessian index (:func:`optim.curvature`)
         every this many steps (default: about 20 times along the run, and at the last step).
         Other recorded steps hold NaN.
     grad_noise : float, default 0
         Standard deviation ``sigma`` of Gaussian noise added to each gradient component given to
         the optimiser (a model of stochastic gradients).
     batch_size : int, optional
-        Stochastic gradients from minibatches: the surface must offer
-        ``minibatch(batch_size, rng)`` returning a surface whose ``grad`` is used for the step
+        Stochastic gradients from minibatches: the surface must offer ``n_examples`` and
+        ``minibatch(batch_size, rng=)`` returning a surface whose ``grad`` is used for the step
         (the recorded value and gradient norm stay those of the full surface).
     grad_tol : float, optional
         Stop early, with ``status = "converged"``, once ``|grad f| <= grad_tol``.
@@ -102,28 +106,32 @@ def run(
         ``stop(x, value, grad_norm) -> bool``, asked at every step: stop early, with
         ``status = "stopped"``, once it returns True (a target loss, leaving a region...).
     rng : None, int, SeedSequence or Generator
-        Root of the run's randomness: the optimiser's state, the gradient noise and the
-        minibatches each get their own child, so the same seed gives the same trajectory.
+        Root of the run's randomness (:func:`rmt.random.as_seed_sequence`): the optimiser's
+        state, the gradient noise, the minibatches and the Lanczos starts of the index are the
+        keyed children 0, 1, 2 and 3 of it (:func:`rmt.random.child`), so the same seed gives
+        bitwise the same trajectory, and the root recorded in ``attrs`` reproduces it
+        (:func:`rmt.random.seed_from_provenance`).
 
     Returns
     -------
     xarray.Dataset
         Over dimension ``step`` (coordinate: the step numbers recorded), the variables asked
         for (``x`` also over ``coord``), plus ``index_fraction`` beside ``index``.
-        ``attrs``: ``status`` (``"completed"``, ``"converged"``, ``"diverged"`` or
-        ``"stopped"``), ``steps_taken``, ``diverged_at`` (the first step whose point, value or
-        gradient was not finite; -1 if none), ``optimizer`` and its hyperparameters
-        (``opt.<name>``), the surface, ``grad_noise``, ``batch_size``, library version and
-        seed entropy.
+        ``attrs``: the provenance of :func:`rmt.random.provenance` (library version, seed
+        entropy and spawn key; ``surface``, ``dim``, ``optimizer`` (its ``repr``: name and
+        hyperparameters), ``steps``, ``grad_noise``, ``batch_size`` (-1: full gradients),
+        ``grad_tol`` (-1: none)), then ``status`` (``"completed"``, ``"converged"``,
+        ``"diverged"`` or ``"stopped"``), ``steps_taken`` and ``diverged_at`` (the first step
+        whose point, value or gradient was not finite; -1 if none).
 
     Raises
     ------
     TypeError
-        ``surface`` lacks a member the run needs; ``optimizer`` is not a Transform.
+        ``surface`` lacks a member the run needs (``minibatch`` and ``n_examples`` with
+        ``batch_size``); ``optimizer`` is not a Transform.
     ValueError
         ``x0`` of the wrong shape or not finite, ``steps < 0``, ``record_every < 1``, unknown
-        record names, negative ``grad_noise``, non-positive ``grad_tol``, ``batch_size``
-        without a ``minibatch`` member.
+        record names, negative ``grad_noise``, non-positive ``grad_tol``.
 
     Examples
     --------
@@ -143,7 +151,9 @@ def run(
     needs = ("value", "grad") + optimizer.needs
     if "index" in record and not callable(getattr(surface, "hess", None)):
         needs += ("hvp",)
-    dim = check_surface(surface, needs)
+    if batch_size is not None:
+        needs += ("minibatch",)
+    dim = check_surface(surface, tuple(dict.fromkeys(needs)))
     x = retract(surface, check_point("x0", x0, dim))
     steps = check_int("steps", steps, 0)
     record_every = check_int("record_every", record_every, 1)
@@ -157,13 +167,9 @@ def run(
         raise TypeError(f"stop must be callable(x, value, grad_norm); got {type(stop).__name__}")
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, 1)
-        if not callable(getattr(surface, "minibatch", None)):
-            raise ValueError(f"batch_size needs a surface with a minibatch(batch_size, rng) "
-                             f"member; {type(surface).__name__} has none")
     root = as_seed_sequence(rng)
-    opt_seed, noise_seed, batch_seed, index_seed = root.spawn(4)
-    noise_rng, batch_rng = np.random.default_rng(noise_seed), np.random.default_rng(batch_seed)
-    index_rng = np.random.default_rng(index_seed)
+    opt_seed = child(root, 0)
+    noise_rng, batch_rng, index_rng = (np.random.default_rng(child(root, k)) for k in (1, 2, 3))
 
     planned = sorted({0, steps, *range(0, steps + 1, record_every)})
     to_record = set(planned)
@@ -194,7 +200,7 @@ def run(
                 break
             g = grad
             if batch_size is not None:
-                g = np.asarray(surface.minibatch(batch_size, batch_rng).grad(x), dtype=float)
+                g = np.asarray(surface.minibatch(batch_size, rng=batch_rng).grad(x), dtype=float)
             if grad_noise > 0:
                 g = g + grad_noise * noise_rng.standard_normal(dim)
             step, state = optimizer.update(g, state, x, surface)
@@ -221,20 +227,12 @@ def run(
         xs = np.array([rows[t]["x"] if t in rows else np.full(dim, np.nan) for t in kept])
         data_vars["x"] = (("step", "coord"), xs.reshape(len(kept), dim),
                           {"long_name": RECORDABLE["x"]})
-    attrs = {
-        "status": status,
-        "steps": steps,
-        "steps_taken": taken,
-        "diverged_at": diverged_at,
-        "optimizer": optimizer.name,
-        **{f"opt.{k}": _attr(v) for k, v in optimizer.hyperparameters.items()},
-        "surface": repr(surface),
-        "dim": dim,
-        "grad_noise": grad_noise,
-        "batch_size": -1 if batch_size is None else batch_size,
-        "library_version": library_version(),
-        "seed_entropy": str(root.entropy),
-    }
+    attrs = provenance(
+        root, surface=surface, dim=dim, optimizer=optimizer, steps=steps,
+        grad_noise=grad_noise, batch_size=-1 if batch_size is None else batch_size,
+        grad_tol=-1.0 if grad_tol is None else grad_tol,
+    )
+    attrs.update(status=status, steps_taken=taken, diverged_at=diverged_at)
     return xr.Dataset(data_vars, coords={"step": np.array(kept)}, attrs=attrs)
 
 
@@ -250,12 +248,3 @@ def _row(record, surface, x, value, gnorm, with_index: bool, rng) -> dict:
         c = curvature(surface, x, rng=rng)
         row["index"], row["index_fraction"] = c.index, c.index_fraction
     return row
-
-
-def _attr(value):
-    """An attribute value netCDF can store (numbers and strings as they are, others as repr)."""
-    if isinstance(value, (bool, np.bool_)):
-        return int(value)
-    if isinstance(value, (int, float, str, np.integer, np.floating)):
-        return value
-    return repr(value)

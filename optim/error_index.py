@@ -8,10 +8,11 @@ against index fraction ``alpha`` (the fraction of negative Hessian eigenvalues):
   default), with their index computed along the way.
 
 Bray & Dean (2007) predict that critical points lie on a curve ``alpha(e)`` rising from the
-minima at the bottom of the landscape to the maxima at the top (``docs/theory.md`` section 7): the
-high-error critical points are saddles of high index, the low-error ones near-optimal minima.
-The curve (:func:`fields.bray_dean.asymptotic_index_fraction`, or the spin-glass law
-:func:`fields.spin_glass.asymptotic_index_fraction`) comes with the dataset.
+minima at the bottom of the landscape to the maxima at the top (``docs/theory.md`` section 7):
+the high-error critical points are saddles of high index, the low-error ones near-optimal
+minima. The curve is the surface's own index law, ``fields.index_law(surface).asymptotic``
+(:func:`fields.index_law`: the Bray–Dean law of Gaussian fields, the spin-glass law, or any law
+a user registers), and comes with the dataset.
 """
 
 from __future__ import annotations
@@ -22,16 +23,16 @@ import numpy as np
 import xarray as xr
 
 import fields
-from rmt._validation import as_seed_sequence, check_int, check_positive_float, library_version
+from fields.surface import check_surface, retract
+from rmt._validation import check_int, check_positive_float
+from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
 from .critical import find_critical_points
-from .curvature import esgd
+from .diagonal_curvature import esgd
 from .driver import run
 from .first_order import rmsprop, sgd
 from .newton import saddle_free_newton
-from .surface import check_surface, retract
-from .theory import _model
 
 __all__ = ["default_optimizers", "error_index", "error_index_by_dimension"]
 
@@ -43,10 +44,8 @@ def default_optimizers() -> dict[str, Transform]:
     10 steps), saddle-free Newton ``lr = 0.5`` (exact ``|H|``, damping ``0.3``). The
     Hessians of both surfaces have ``O(1)`` spectra (Bray–Dean scaling; spin glass radius
     ``2 sqrt(p (p - 1))``), so these rates are stable on both. Saddle-free Newton needs a
-    damping comparable to the spectrum: with ``1e-2`` its steps along eigenvalues near zero
-    are so long that it jumps between basins and its energy rises at most steps (measured
-    on squared-exponential fields at N = 12 and 50 and the 3-spin glass at N = 30; with
-    ``0.3`` the energy decreased at every step of every run).
+    damping comparable to the spectrum: with a damping much smaller than the spectrum its
+    steps along eigenvalues near zero are so long that it jumps between basins.
     """
     return {
         "SGD": sgd(0.1),
@@ -73,8 +72,9 @@ def error_index(
     Parameters
     ----------
     surface
-        A :class:`fields.GaussianField` in the Bray–Dean scaling or a pure
-        :class:`fields.SphericalSpinGlass` (the surfaces with a theory curve).
+        A surface with ``hvp`` and an index law (:func:`fields.index_law`: a
+        :class:`fields.GaussianField` in the Bray–Dean scaling, a
+        :class:`fields.SphericalSpinGlass`, or a class registered by the user).
     n_starts : int
         Starting points of the critical-point finder.
     method : str
@@ -90,19 +90,31 @@ def error_index(
         the last included).
     start_scale : float
     rng : None, int, SeedSequence or Generator
-        Root seed: the finder, the start points and each trajectory get their own children.
+        Root (:func:`rmt.random.as_seed_sequence`): keyed child 0 seeds the finder, child 1
+        draws the start points, child ``(2, i, j)`` seeds trajectory ``j`` of optimiser ``i``.
 
     Returns
     -------
     xarray.Dataset
-        Over ``point``: ``energy`` (``f / N``), ``index_fraction``, ``grad_norm``, ``source``
+        Over ``point``: ``energy`` (``law.energy(f)``, for the laws of :mod:`fields` the
+        energy density ``f / N``), ``index_fraction``, ``grad_norm``, ``source``
         (``"critical point"`` or the optimiser's name), ``kind`` (of critical points; ``"visited"``
         for trajectory points), ``trajectory`` (-1 for critical points) and ``step``. Over
         ``theory_point``: the theory curve ``theory_energy``, ``theory_index_fraction``.
-        ``attrs``: the surface, the theory, counts, provenance.
+        ``attrs``: the provenance (:func:`rmt.random.provenance`) with ``surface``, ``dim``,
+        ``theory`` (``law.description``), the arguments and ``n_critical_points``.
+
+    Raises
+    ------
+    TypeError
+        ``surface`` lacks ``hvp`` or has no index law (:func:`fields.index_law`); an
+        optimiser that is not a Transform; non-integer counts.
+    ValueError
+        A surface whose law does not apply (:func:`fields.index_law` says why); counts below
+        their minimum.
     """
-    description, asymptotic, _, _ = _model(surface)
-    dim = check_surface(surface, ("value", "grad", "hvp"))
+    dim = check_surface(surface, "hvp")
+    law = fields.index_law(surface)
     optimizers = default_optimizers() if optimizers is None else dict(optimizers)
     for name, opt in optimizers.items():
         if not isinstance(opt, Transform):
@@ -113,12 +125,11 @@ def error_index(
     points_per_trajectory = check_int("points_per_trajectory", points_per_trajectory, 1)
     start_scale = check_positive_float("start_scale", start_scale)
     root = as_seed_sequence(rng)
-    finder_seed, start_seed, run_seed = root.spawn(3)
 
-    cps = find_critical_points(surface, n_starts=n_starts, method=method, rng=finder_seed)
+    cps = find_critical_points(surface, n_starts=n_starts, method=method, rng=child(root, 0))
     cps = cps.isel(point=np.flatnonzero(cps.kind.values != "not-critical"))
     rows = {
-        "energy": list(cps.energy.values),
+        "energy": list(law.energy(np.asarray(cps.value.values, dtype=np.float64))),
         "index_fraction": list(cps.index_fraction.values),
         "grad_norm": list(cps.grad_norm.values),
         "source": ["critical point"] * cps.sizes["point"],
@@ -126,18 +137,16 @@ def error_index(
         "trajectory": [-1] * cps.sizes["point"],
         "step": [-1] * cps.sizes["point"],
     }
-    starts_rng = np.random.default_rng(start_seed)
+    starts_rng = np.random.default_rng(child(root, 1))
     starts = [retract(surface, start_scale * starts_rng.standard_normal(dim))
               for _ in range(n_trajectories)]
     every = max(1, steps // points_per_trajectory)
-    seeds = run_seed.spawn(max(1, len(optimizers) * n_trajectories))
     for i, (name, opt) in enumerate(optimizers.items()):
         for j, x0 in enumerate(starts):
             traj = run(surface, opt, x0, steps, record=("value", "grad_norm", "index"),
-                       record_every=every, index_every=every,
-                       rng=seeds[i * n_trajectories + j])
+                       record_every=every, index_every=every, rng=child(root, 2, i, j))
             traj = traj.dropna("step", subset=["index"])
-            rows["energy"] += list(traj.value.values / dim)
+            rows["energy"] += list(law.energy(np.asarray(traj.value.values, dtype=np.float64)))
             rows["index_fraction"] += list(traj.index_fraction.values)
             rows["grad_norm"] += list(traj.grad_norm.values)
             rows["source"] += [name] * traj.sizes["step"]
@@ -151,7 +160,7 @@ def error_index(
     e = np.linspace(lo - pad, hi + pad, 201)
     data = {
         "energy": ("point", np.array(rows["energy"], dtype=float),
-                   {"long_name": "energy density f / N"}),
+                   {"long_name": "energy (law.energy(f))"}),
         "index_fraction": ("point", np.array(rows["index_fraction"], dtype=float)),
         "grad_norm": ("point", np.array(rows["grad_norm"], dtype=float)),
         "source": ("point", np.array(rows["source"], dtype=object).astype(str)),
@@ -159,22 +168,16 @@ def error_index(
         "trajectory": ("point", np.array(rows["trajectory"], dtype=int)),
         "step": ("point", np.array(rows["step"], dtype=int)),
         "theory_energy": ("theory_point", e),
-        "theory_index_fraction": ("theory_point", asymptotic(e)),
+        "theory_index_fraction": ("theory_point",
+                                  np.asarray(law.asymptotic(e), dtype=np.float64)),
     }
-    attrs = {
-        "surface": repr(surface),
-        "dim": dim,
-        "theory": f"{description.split(':')[0]} law, N -> infinity",
-        "theory_detail": description,
-        "method": method,
-        "n_starts": n_starts,
-        "n_critical_points": int(cps.sizes["point"]),
-        "optimizers": "; ".join(f"{k}: {v!r}" for k, v in optimizers.items()),
-        "n_trajectories": n_trajectories,
-        "steps": steps,
-        "library_version": library_version(),
-        "seed_entropy": str(root.entropy),
-    }
+    attrs = provenance(
+        root, surface=surface, dim=dim, theory=law.description, method=method,
+        n_starts=n_starts, optimizers="; ".join(f"{k}: {v!r}" for k, v in optimizers.items()),
+        n_trajectories=n_trajectories, steps=steps,
+        points_per_trajectory=points_per_trajectory, start_scale=start_scale,
+    )
+    attrs["n_critical_points"] = int(cps.sizes["point"])
     return xr.Dataset(data, attrs=attrs)
 
 
@@ -206,8 +209,9 @@ def error_index_by_dimension(
         Random Fourier features per dimension for the fields (``M = features_per_dim * N``;
         the Hessian statistics approach the Gaussian ones only for ``M / N`` of a few hundred).
     rng : None, int, SeedSequence or Generator
-        Root seed; each (model, dimension) cell its own child, the surface and the experiment
-        two grandchildren.
+        Root (:func:`rmt.random.as_seed_sequence`): cell ``(i, j)`` (model ``i``, dimension
+        ``j``) builds its surface from the keyed child ``(i, j, 0)`` and runs
+        :func:`error_index` from ``(i, j, 1)``.
     **kwargs
         Passed to :func:`error_index` (``n_starts``, ``optimizers``, ``steps``...).
 
@@ -216,7 +220,8 @@ def error_index_by_dimension(
     xarray.Dataset
         The :func:`error_index` datasets concatenated over ``point`` with the labels ``model``
         and ``dim`` per point, and the theory curves over ``(curve, theory_point)`` (coordinate
-        ``curve``: the model names).
+        ``curve``: the model names). ``attrs``: the provenance with the arguments and
+        ``theories`` (the laws' descriptions).
     """
     if isinstance(models, str):
         models = (models,)
@@ -229,11 +234,10 @@ def error_index_by_dimension(
     kernel = fields.SquaredExponential() if kernel is None else kernel
     features_per_dim = check_int("features_per_dim", features_per_dim, 1)
     root = as_seed_sequence(rng)
-    cells = root.spawn(len(models) * len(dims))
     parts, curves = [], {}
     for i, model in enumerate(models):
         for j, dim in enumerate(dims):
-            surface_seed, run_seed = cells[i * len(dims) + j].spawn(2)
+            surface_seed, run_seed = child(root, i, j, 0), child(root, i, j, 1)
             if model == "gaussian-field":
                 surface = fields.GaussianField(dim, kernel, n_features=features_per_dim * dim,
                                                rng=surface_seed)
@@ -250,14 +254,8 @@ def error_index_by_dimension(
     out["theory_index_fraction"] = (("curve", "theory_point"),
                                     np.stack([curves[m][1] for m in models]))
     out = out.assign_coords(curve=list(models))
-    out.attrs = {
-        "models": ", ".join(models),
-        "dims": ", ".join(map(str, dims)),
-        "kernel": repr(kernel),
-        "p": p,
-        "features_per_dim": features_per_dim,
-        "theories": " | ".join(curves[m][2] for m in models),
-        "library_version": library_version(),
-        "seed_entropy": str(root.entropy),
-    }
+    out.attrs = provenance(
+        root, models=", ".join(models), dims=list(dims), kernel=kernel, p=p,
+        features_per_dim=features_per_dim, theories=" | ".join(curves[m][2] for m in models),
+    )
     return out

@@ -1,51 +1,134 @@
-"""Figures of ``notebooks/03_saddles.ipynb`` for ``rmt reproduce``.
+"""The figures of ``notebooks/03_saddles.ipynb`` and ``notebooks/04_neural_nets.ipynb``.
 
-Registered under the entry-point group ``rmt.figures`` in ``pyproject.toml`` (``rmt`` never
-imports ``optim``). Each takes ``(out, quick, rng)``, writes PNG files into ``out`` and returns
-rows of the claims table (:class:`rmt.workflow.Claim`).
+Every function has the signature ``name(*, quick=False, rng=None) -> (figure, claims)``
+(:mod:`rmt.workflow.reproduction`): an unsaved :class:`matplotlib.figure.Figure` and a list of
+:class:`rmt.workflow.Claim`. They are registered under the entry-point group ``rmt.figures``
+in ``pyproject.toml`` (``rmt`` never imports ``optim``), where ``rmt reproduce`` finds them;
+the notebooks call them directly.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 import fields
-from rmt.workflow.reproduction import Claim, save_figure
+import rmt
+from fields.saddles import random_saddle, saddle_2d
+from rmt.random import as_generator, as_seed_sequence, child
+from rmt.workflow.reproduction import Claim, figure
 
 from . import plot
-from .curvature import esgd, jacobi
+from .critical import Solver, Starts
+from .diagonal_curvature import esgd, jacobi
 from .driver import run
-from .error_index import error_index
+from .error_index import error_index as _error_index
 from .first_order import rmsprop, sgd
 from .networks import network_error_index, spectra_along_training
 from .newton import damped_newton, newton, saddle_free_newton
-from .saddles import escape_time, random_saddle, saddle_2d
+from .saddles import escape_time
 from .theory import compare_with_theory
 from .training import compare
 
-__all__ = ["autoencoder_optimizers", "error_index_plane", "network_critical_points",
-           "network_hessian_spectra", "saddle_dynamics"]
+__all__ = ["autoencoder_optimizers", "error_index", "generated_curves",
+           "network_critical_points", "network_hessian_spectra", "network_spectral_density",
+           "saddle_dynamics"]
 
 #: Start distances from the saddle for the escape-time panels.
 _DELTAS = 10.0 ** -np.arange(2, 13, 2)
 
 
-def saddle_dynamics(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
+@figure(3, 1)
+def error_index(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
+    """Critical points and descent trajectories against the Bray–Dean and spin-glass laws.
+
+    Left: a squared-exponential Gaussian field in the Bray–Dean scaling (N = 30, 300 N
+    random features, 200 finder starts; quick: N = 25, 120 starts). Right: the spherical
+    3-spin glass (N = 50; quick: N = 30) with its threshold ``-E_inf``. Each panel shows the
+    certified critical points and the points visited by descent methods
+    (:func:`optim.error_index`), the asymptotic theory curve and the finite-N Kac–Rice
+    prediction per energy bin (:func:`optim.compare_with_theory`; 4000 samples, quick: 1000).
+    The full-size checks (N = 50 and 100, 400 starts) are the slow tests of
+    ``tests/optim/test_theory.py``.
+
+    Parameters
+    ----------
+    quick : bool
+        Reduced sizes.
+    rng : None, int, SeedSequence or Generator
+        Source of the two surfaces, the starts and the Kac–Rice samples.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Two panels.
+    claims : list of Claim
+        Per surface: the largest difference between the binned empirical index fractions
+        and the finite-N Kac–Rice prediction (at most 0.05), and the Pearson correlation of
+        the energy and the index fraction of the critical points (above 0.9).
+    """
+    gen = as_generator(rng)
+    field_dim, sg_dim, starts = (25, 30, 120) if quick else (30, 50, 200)
+    surfaces = {
+        f"squared-exponential field, N = {field_dim}":
+            fields.GaussianField(field_dim, fields.SquaredExponential(),
+                                 n_features=300 * field_dim, rng=gen),
+        f"spherical 3-spin glass, N = {sg_dim}": fields.SphericalSpinGlass(sg_dim, p=3, rng=gen),
+    }
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), layout="tight")
+    claims = []
+    for ax, (name, surface) in zip(axes, surfaces.items(), strict=True):
+        ds = _error_index(surface, n_starts=starts, n_trajectories=2, steps=300, rng=gen)
+        plot.error_index_plane(ds, ax=ax, title=name)
+        cps = ds.isel(point=np.flatnonzero(ds.source.values == "critical point"))
+        cmp = compare_with_theory(cps, surface, n_samples=1000 if quick else 4000, rng=gen)
+        ax.errorbar(cmp.finite_n, cmp.energy, xerr=cmp.finite_n_stderr, fmt="s", color="k",
+                    mfc="none", label="finite-N Kac–Rice (bins)")
+        claims.append(Claim(f"{name}: max |binned index fraction - finite-N Kac–Rice|",
+                            0.0, float(np.max(np.abs(cmp.difference))), 0.0, 0.05))
+        claims.append(Claim(f"{name}: Pearson r(energy, index fraction) of critical points",
+                            0.9, float(cmp.attrs["pearson_r"]), 0.0, 0.0, "greater"))
+    e_inf = fields.spin_glass.thresholds(3).e_inf
+    axes[1].axhline(-e_inf, color="r", ls=":", lw=1, label="-E_inf (threshold)")
+    for ax in axes:
+        ax.legend(fontsize="x-small")
+    return fig, claims
+
+
+@figure(3, 2)
+def saddle_dynamics(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
     """Gradient descent, Newton, damped Newton, saddle-free Newton and ESGD near saddles.
 
-    Left: paths on the 2-D saddle ``(x^2 - 0.2 y^2)/2 + (x^4 + y^4)/4``, 30 steps from ``(1, 1e-3)``
-    (learning rate 0.5 for gradient descent and ESGD).
-    Middle: escape steps against the start distance on a random saddle (N = 100, index 30)
-    with the linearised gradient-descent law. Right: damped Newton's escape time grows with
-    the damping. Claims: the per-decade escape cost of gradient descent
-    (``log 10 / log(1 + lr |lambda_min|)``) on the 2-D saddle and of saddle-free Newton
-    (``log2 10``), each within one step per measured span (step counts are integers).
-    """
-    import matplotlib.pyplot as plt
+    Left: paths on the 2-D saddle ``(x^2 - 0.2 y^2)/2 + (x^4 + y^4)/4``, 30 steps from
+    ``(1, 1e-3)`` (learning rate 0.5 for gradient descent and ESGD). Middle: escape steps
+    against the start distance on a random saddle (N = 100, index 30; learning rate 0.1)
+    with the linearised gradient-descent law. Right: damped Newton's escape time from
+    ``delta = 1e-6`` grows with the damping (seven dampings; quick: three), against the
+    linearised ``log(R / delta) / log(alpha / (alpha - |lambda|))``.
 
+    Parameters
+    ----------
+    quick : bool
+        Fewer dampings.
+    rng : None, int, SeedSequence or Generator
+        Source of the stochastic optimisers, the random saddle and the start directions.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Three panels.
+    claims : list of Claim
+        On the 2-D saddle ``(x^2 - y^2)/2 + (x^4 + y^4)/4``: the per-decade escape cost of
+        gradient descent (learning rate 0.1) against ``log 10 / log(1 + lr |lambda_min|)``
+        and of saddle-free Newton against ``log2 10``, each within one step per measured
+        span (step counts are integers); on the random saddle, Newton's method converges onto
+        the saddle (largest final distance below 1e-10).
+    """
+    gen = as_generator(rng)
     lr = 0.1
     s2 = saddle_2d()
     methods = {
@@ -55,26 +138,26 @@ def saddle_dynamics(out: Path, quick: bool, rng: np.random.Generator) -> list[Cl
         "saddle-free Newton": saddle_free_newton(),
         "ESGD": esgd(0.5, every=1, probe="rademacher"),
     }
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5), layout="tight")
     shallow = saddle_2d(1.0, -0.2)
-    paths = {name: run(shallow, opt, np.array([1.0, 1e-3]), 30, record=("x",), rng=rng)
+    paths = {name: run(shallow, opt, np.array([1.0, 1e-3]), 30, record=("x",), rng=gen)
              for name, opt in methods.items()}
     plot.saddle_paths(shallow, paths, ax=axes[0], extent=1.05,
                       title="2-D saddle, 30 steps from (1, 0.001)")
 
-    high = random_saddle(100, 30, rng=rng)
+    high = random_saddle(100, 30, rng=gen)
     escape = escape_time(high, {"gradient descent": sgd(lr),
                                 "damped Newton (alpha = 10)": damped_newton(damping=10.0),
                                 "saddle-free Newton": saddle_free_newton(),
                                 "ESGD": esgd(lr, every=1)},
-                         _DELTAS, max_steps=3000, rng=rng)
-    attracted = escape_time(high, {"Newton": newton()}, _DELTAS, max_steps=20, rng=rng)
+                         _DELTAS, max_steps=3000, rng=gen)
+    attracted = escape_time(high, {"Newton": newton()}, _DELTAS, max_steps=20, rng=gen)
     plot.escape_times(escape, ax=axes[1], lr=lr,
                       title="random saddle, N = 100, index 30")
 
     dampings = np.array([1.5, 2, 3, 5, 10, 20, 50]) if not quick else np.array([2, 5, 20])
     damped = escape_time(s2, {f"{a:g}": damped_newton(damping=float(a)) for a in dampings},
-                         [1e-6], max_steps=5000, rng=rng)
+                         [1e-6], max_steps=5000, rng=gen)
     axes[2].plot(dampings, damped.steps.values[:, 0], "o-", label="damped Newton, measured")
     theory = [math.log(damped.attrs["radius"] / 1e-6) / math.log(a / (a - 1)) for a in dampings]
     axes[2].plot(dampings, theory, "k--", lw=1,
@@ -83,13 +166,12 @@ def saddle_dynamics(out: Path, quick: bool, rng: np.random.Generator) -> list[Cl
     axes[2].set_ylabel(r"steps to escape from $\delta = 10^{-6}$")
     axes[2].set_title("damping hides negative curvature")
     axes[2].legend(fontsize="small")
-    save_figure(fig, out, "saddle_dynamics.png")
 
-    flat = escape_time(s2, {"gd": sgd(lr), "sfn": saddle_free_newton()}, _DELTAS, rng=rng)
+    flat = escape_time(s2, {"gd": sgd(lr), "sfn": saddle_free_newton()}, _DELTAS, rng=gen)
     span = math.log10(_DELTAS[0] / _DELTAS[-1])
     gd_steps = flat.steps.sel(optimizer="gd").values
     sfn_steps = flat.steps.sel(optimizer="sfn").values
-    return [
+    return fig, [
         Claim("2-D saddle: gradient descent pays log(10)/log(1 + lr|lambda_min|) steps per "
               "decade of start distance", math.log(10) / math.log1p(lr),
               (gd_steps[-1] - gd_steps[0]) / span, 0.0, 1.0 / span),
@@ -98,44 +180,6 @@ def saddle_dynamics(out: Path, quick: bool, rng: np.random.Generator) -> list[Cl
         Claim("random saddle N = 100: Newton converges onto the saddle (final distance)",
               0.0, float(attracted.final_distance.max()), 0.0, 1e-10),
     ]
-
-
-def error_index_plane(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
-    """Critical points and descent trajectories against the Bray–Dean and spin-glass laws.
-
-    Left: a squared-exponential Gaussian field (Bray–Dean scaling; N = 30, 200 finder
-    starts; quick: N = 25, 120 starts). Right: the spherical 3-spin glass (N = 50; quick:
-    N = 30). The issue's full-size checks (N = 50 and 100, 400 starts, several minutes each)
-    are the slow tests of ``tests/optim/test_theory.py``. Claims per surface: the largest
-    difference between binned empirical index fractions and the finite-N Kac–Rice prediction
-    (at most 0.05, the issue's criterion) and the Pearson correlation of energy and index
-    fraction (above 0.9).
-    """
-    import matplotlib.pyplot as plt
-
-    field_dim, sg_dim, starts = (25, 30, 120) if quick else (30, 50, 200)
-    surfaces = {
-        f"squared-exponential field, N = {field_dim}":
-            fields.GaussianField(field_dim, fields.SquaredExponential(),
-                                 n_features=300 * field_dim, rng=rng),
-        f"spherical 3-spin glass, N = {sg_dim}": fields.SphericalSpinGlass(sg_dim, p=3, rng=rng),
-    }
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
-    claims = []
-    for ax, (name, surface) in zip(axes, surfaces.items(), strict=True):
-        ds = error_index(surface, n_starts=starts, n_trajectories=2, steps=300, rng=rng)
-        plot.error_index_plane(ds, ax=ax, title=name)
-        cps = ds.isel(point=np.flatnonzero(ds.source.values == "critical point"))
-        cmp = compare_with_theory(cps, surface, n_samples=1000 if quick else 4000, rng=rng)
-        ax.errorbar(cmp.finite_n, cmp.energy, xerr=cmp.finite_n_stderr, fmt="s", color="k",
-                    mfc="none", label="finite-N Kac–Rice (bins)")
-        ax.legend(fontsize="x-small")
-        claims.append(Claim(f"{name}: max |binned index fraction - finite-N Kac–Rice|",
-                            0.0, float(np.max(np.abs(cmp.difference))), 0.0, 0.05))
-        claims.append(Claim(f"{name}: Pearson r(energy, index fraction) of critical points",
-                            0.9, float(cmp.attrs["pearson_r"]), 0.0, 0.0, "greater"))
-    save_figure(fig, out, "error_index.png")
-    return claims
 
 
 def _digits_net(hidden: int, n: int, rng: np.random.Generator) -> fields.nn.MLP:
@@ -147,34 +191,61 @@ def _digits_net(hidden: int, n: int, rng: np.random.Generator) -> fields.nn.MLP:
                          weight_decay=1e-2, rng=rng)
 
 
-def network_hessian_spectra(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
-    """Exact Hessian spectra of a one-hidden-layer net along training (the talk's experiment 1,
-    reduced: 8 x 8 digits instead of MNIST / CIFAR-10 at 10 x 10).
-
-    A 64-16-10 tanh net (1210 parameters; quick: 64-8-10) on 500 digits, trained by full-batch
-    RMSProp; eigenvalue histograms at five checkpoints of falling loss, each with the
-    semicircle of the same mean and variance. Claims: the index fraction falls and the mean
-    eigenvalue rises between the first and the last checkpoint (the spectrum moves right as
-    the error falls); the moment-matched semicircle predicts the index fraction within 0.05
-    (measured: it does not; the spectrum has a spike at 0 and a tail of large outliers).
-    """
-    import matplotlib.pyplot as plt
-
-    net = _digits_net(8 if quick else 16, 500, rng)
+@functools.lru_cache(maxsize=1)
+def _digits_training(quick: bool, entropy, spawn_key: tuple):
+    """The digits net of :func:`network_hessian_spectra` and its spectra along training
+    (from the child 0 of the root ``(entropy, spawn_key)``)."""
+    gen = np.random.default_rng(child(np.random.SeedSequence(entropy, spawn_key=spawn_key), 0))
+    net = _digits_net(8 if quick else 16, 500, gen)
     ds = spectra_along_training(net, optimizer=rmsprop(3e-3), steps=600 if quick else 1500,
-                         checkpoints=5, rng=rng)
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
-    plot.spectra_along_training(ds, ax=axes[0], title=f"Hessian spectra, 64-{net.layers[1]}-10 net "
-                                                f"({net.dim} parameters), 500 digits")
+                                checkpoints=5, rng=gen)
+    return net, ds
+
+
+def _digits_training_of(quick: bool, root: np.random.SeedSequence):
+    return _digits_training(bool(quick), root.entropy, tuple(root.spawn_key))
+
+
+@figure(4, 1)
+def network_hessian_spectra(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
+    """Exact Hessian spectra of a one-hidden-layer net along training (the talk's experiment
+    1, reduced: 8 x 8 digits instead of MNIST / CIFAR-10 at 10 x 10).
+
+    A 64-16-10 tanh net (1210 parameters; quick: 64-8-10) on 500 digits, trained by
+    full-batch RMSProp (learning rate 3e-3, 1500 steps; quick: 600); left, eigenvalue
+    histograms at five checkpoints of falling loss (:func:`optim.spectra_along_training`),
+    each with the semicircle of the same mean and variance; right, the index fraction
+    against the loss, measured and from that semicircle.
+
+    Parameters
+    ----------
+    quick : bool
+        Smaller net, fewer steps.
+    rng : None, int, SeedSequence or Generator
+        Root: its child 0 gives the net and its training (shared with
+        :func:`network_spectral_density`, which takes this figure's seed).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Two panels.
+    claims : list of Claim
+        Observations: the index fraction falls and the mean eigenvalue rises between the
+        first and the last checkpoint (the spectrum moves right as the error falls); the
+        moment-matched semicircle gives the index fraction within 0.05.
+    """
+    net, ds = _digits_training_of(quick, as_seed_sequence(rng))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="tight")
+    plot.spectra_along_training(ds, ax=axes[0], title=f"Hessian spectra, 64-{net.layers[1]}-10 "
+                                f"net ({net.dim} parameters), 500 digits")
     axes[1].plot(ds.loss, ds.index_fraction, "o-", label="measured")
     axes[1].plot(ds.loss, ds.fitted_index_fraction, "s--",
                  label="semicircle with the same mean and variance")
     axes[1].set_xlabel("training loss")
     axes[1].set_ylabel(r"index fraction $\alpha$")
     axes[1].legend(fontsize="small")
-    save_figure(fig, out, "network_hessian_spectra.png")
     first, last = ds.isel(checkpoint=0), ds.isel(checkpoint=-1)
-    return [
+    return fig, [
         Claim("digits net: index fraction falls with the loss (first - last checkpoint)",
               0.0, float(first.index_fraction - last.index_fraction), 0.0, 0.0, "greater",
               kind="observation"),
@@ -188,67 +259,173 @@ def network_hessian_spectra(out: Path, quick: bool, rng: np.random.Generator) ->
     ]
 
 
-def network_critical_points(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
+@figure(4, 2, shares_seed_with="network_hessian_spectra")
+def network_spectral_density(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
+    """The spectrum of the trained digits net from Hessian-vector products alone.
+
+    At the last checkpoint of :func:`network_hessian_spectra` (the same net and training: this
+    figure takes that one's seed), the histogram of the exact eigenvalues beside the
+    stochastic Lanczos quadrature density of :func:`rmt.spectral_density` on ``net.hvp``
+    (the method for nets too large for a dense Hessian); the two smallest and largest
+    eigenvalues from ARPACK (:func:`rmt.extreme_eigenvalues`) are marked.
+
+    Parameters
+    ----------
+    quick : bool
+        The smaller net of :func:`network_hessian_spectra`.
+    rng : None, int, SeedSequence or Generator
+        Root: child 0 the net and its training, child 1 the SLQ probes, child 2 the ARPACK
+        start vector.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    claims : list of Claim
+        None: the estimators' accuracy is tested in the test suite.
+    """
+    root = as_seed_sequence(rng)
+    net, ds = _digits_training_of(quick, root)
+    w_end = ds.x.values[-1]
+    exact = ds.eigenvalues.values[-1]
+    sd = rmt.spectral_density(lambda v: net.hvp(w_end, v), net.dim, rng=child(root, 1))
+    ext = rmt.extreme_eigenvalues(lambda v: net.hvp(w_end, v), net.dim, k=2,
+                                  rng=child(root, 2))
+    fraction, stderr = (float(v) for v in sd.fraction_below(0.0))
+    fig, ax = plt.subplots(figsize=(7, 4.5), layout="tight")
+    ax.hist(exact, bins=80, density=True, alpha=0.4,
+            label=f"exact eigenvalues (fraction below 0: {np.mean(exact < 0):.3f})")
+    ax.plot(sd.grid, sd.density, label=f"SLQ, {sd.steps} Lanczos steps, {sd.probes} probes "
+            f"(fraction below 0: {fraction:.3f} +- {stderr:.3f})")
+    for i, lam in enumerate(np.concatenate([ext.smallest, ext.largest])):
+        ax.axvline(lam, color="k", ls=":", lw=0.8, label="ARPACK extremes" if i == 0 else None)
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=1e-3)  # below one eigenvalue per bin of the histogram
+    ax.set_xlabel("Hessian eigenvalue")
+    ax.set_ylabel("density")
+    ax.set_title(f"64-{net.layers[1]}-10 net at the end of training: exact, SLQ and ARPACK")
+    ax.legend(fontsize="small")
+    return fig, []
+
+
+@figure(4, 3)
+def network_critical_points(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
     """Certified critical points of a small digits net in the error–index plane.
 
     Newton-MR from points along descent paths (as Dauphin et al. 2014 started Newton from
-    training paths) on a 64-6-10 tanh net (quick: 64-4-10), 100 digits, weight decay 0.01;
-    certified points, the end points of runs that were not certified, the fitted semicircle
-    trend. Claim: the Spearman correlation of loss and index fraction over the certified
-    points is positive (high-error critical points are saddles of higher index).
-    """
-    import matplotlib.pyplot as plt
+    training paths; :func:`optim.network_error_index`, 40 starts, quick: 20) on a 64-6-10
+    tanh net (quick: 64-4-10), 100 digits, weight decay 0.01: the certified points, the end
+    points of runs that were not certified, the fitted semicircle trend.
 
-    net = _digits_net(4 if quick else 6, 100, rng)
-    ds = network_error_index(net, n_starts=20 if quick else 40, trajectory_points=2,
-                             stall_iter=40, max_iter=300, rng=rng)
-    fig, ax = plt.subplots(figsize=(7, 5.5))
+    Parameters
+    ----------
+    quick : bool
+        Smaller net, fewer starts.
+    rng : None, int, SeedSequence or Generator
+        Source of the net and the starts.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    claims : list of Claim
+        Observation: the Spearman correlation of the loss and the index fraction over the
+        certified points is positive (high-error critical points are saddles of higher
+        index).
+    """
+    gen = as_generator(rng)
+    net = _digits_net(4 if quick else 6, 100, gen)
+    ds = network_error_index(net, n_starts=20 if quick else 40,
+                             starts=Starts("trajectory", trajectory_points=2),
+                             solver=Solver(stall_iter=40, max_iter=300), rng=gen)
+    fig, ax = plt.subplots(figsize=(7, 5.5), layout="tight")
     plot.network_error_index(ds, ax=ax, title=f"critical points of a 64-{net.layers[1]}-10 "
                                                f"net ({net.dim} parameters), 100 digits")
-    save_figure(fig, out, "network_critical_points.png")
     rho = ds.attrs["spearman_r"]
-    return [Claim("digits net: Spearman r(loss, index fraction) of certified critical points",
-                  0.0, float(rho) if np.isfinite(rho) else float("nan"), 0.0, 0.0,
-                  "greater", kind="observation")]
+    return fig, [Claim("digits net: Spearman r(loss, index fraction) of certified critical "
+                       "points", 0.0, float(rho) if np.isfinite(rho) else float("nan"), 0.0,
+                       0.0, "greater", kind="observation")]
 
 
-def autoencoder_optimizers(out: Path, quick: bool, rng: np.random.Generator) -> list[Claim]:
+@figure(4, 4)
+def generated_curves(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
+    """Sixteen CURVES-like images from :func:`fields.data.make_curves` (28 x 28).
+
+    Random cubic splines through three points drawn as anti-aliased strokes, following
+    Hinton & Salakhutdinov (2006): generated, not the original file. The data of
+    :func:`autoencoder_optimizers` are drawn the same way at 14 x 14.
+
+    Parameters
+    ----------
+    quick : bool
+        Unused (the figure is cheap); accepted for the common signature.
+    rng : None, int, SeedSequence or Generator
+        Source of the images.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    claims : list of Claim
+        None.
+    """
+    images = fields.data.make_curves(16, size=28, rng=as_generator(rng))
+    fig, axes = plt.subplots(2, 8, figsize=(12, 3), layout="tight")
+    for ax, im in zip(axes.ravel(), images, strict=True):
+        ax.imshow(im.reshape(28, 28), cmap="gray_r")
+        ax.axis("off")
+    return fig, []
+
+
+@figure(4, 5)
+def autoencoder_optimizers(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
     """SGD, RMSProp, Jacobi and ESGD on a deep autoencoder of generated CURVES-like images
     (the talk's experiment 2, reduced for a CPU).
 
     14 x 14 curves from :func:`fields.data.make_curves` (5000; quick: 2000), encoder
-    100-50-25-6 (logistic units, linear code, sparse initialisation: Martens 2010's design at a
-    quarter of the width), minibatches of 100, the same random learning-rate search for each
-    optimiser (10 log-uniform rates in [1e-4, 1], one epoch each; quick: 6) and 10 epochs
-    (quick: 5). Left: squared reconstruction error against epochs; middle: against gradient
-    equivalents (one Hessian-vector product = 2 gradients); right: cosine similarity of the
-    RMSProp, Jacobi and equilibration diagonals along the RMSProp run (50 minibatches and
-    probes per point). Claims (the paper's expected ordering, reported whatever it is): ESGD
-    at least as good as RMSProp, RMSProp and ESGD better than SGD, Jacobi the worst.
-    """
-    import matplotlib.pyplot as plt
+    100-50-25-6 (logistic units, linear code, sparse initialisation: Martens 2010's design at
+    a quarter of the width), minibatches of 100, the same random learning-rate search for
+    each optimiser (10 log-uniform rates in [1e-4, 1], one epoch each; quick: 6) and 10 epochs
+    (quick: 5), by :func:`optim.compare`. Left: squared reconstruction error against epochs;
+    middle: against gradient equivalents (one Hessian-vector product = 2 gradients); right:
+    cosine similarity of the RMSProp, Jacobi and equilibration diagonals along the RMSProp
+    run (50 minibatches and probes per point).
 
+    Parameters
+    ----------
+    quick : bool
+        Fewer images, epochs and trials.
+    rng : None, int, SeedSequence or Generator
+        Source of the images, the initialisation, the search and the minibatches.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Three panels.
+    claims : list of Claim
+        Observations (the paper's expected ordering, reported whatever it is): ESGD at least
+        as good as RMSProp, RMSProp and ESGD better than SGD, Jacobi the worst or unstable
+        (final training errors); the RMSProp diagonal closer to equilibration than to Jacobi
+        (mean cosine similarity).
+    """
+    gen = as_generator(rng)
     n, epochs, trials = (2000, 5, 6) if quick else (5000, 10, 10)
-    images = fields.data.make_curves(n, size=14, rng=rng)
-    ae = fields.nn.Autoencoder(images, layers=[100, 50, 25, 6], rng=rng)
+    images = fields.data.make_curves(n, size=14, rng=gen)
+    ae = fields.nn.Autoencoder(images, layers=[100, 50, 25, 6], rng=gen)
     optimizers = {"SGD": sgd, "RMSProp": rmsprop,
                   "Jacobi": lambda lr: jacobi(lr, damping=1e-4, every=20),
                   "ESGD": lambda lr: esgd(lr, damping=1e-4, every=20)}
     res = compare(ae, optimizers, epochs=epochs, batch_size=100,
-                  lr_search={"trials": trials, "low": 1e-4, "high": 1.0, "epochs": 1}, rng=rng)
+                  lr_search={"trials": trials, "low": 1e-4, "high": 1.0, "epochs": 1}, rng=gen)
     cos = compare(ae, {"RMSProp": rmsprop(float(res.learning_rate.sel(optimizer="RMSProp")))},
-                  epochs=epochs, batch_size=100, diagonals=True, diagonal_probes=50, rng=rng)
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5))
+                  epochs=epochs, batch_size=100, diagonals=True, diagonal_probes=50, rng=gen)
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5), layout="tight")
     title = f"autoencoder {'-'.join(map(str, ae.layers))} on {n} generated curves"
     plot.training_curves(res, ax=axes[0], title=title)
     plot.training_curves(res, ax=axes[1], x="gradient_equivalents")
     plot.diagonal_cosines(cos, ax=axes[2], title="diagonals along the RMSProp run")
-    save_figure(fig, out, "autoencoder_optimizers.png")
     final = {name: float(res.error.sel(optimizer=name).values[-1]) if
              res.status.sel(optimizer=name) == "completed" else float("inf")
              for name in optimizers}
     others = max(final["SGD"], final["RMSProp"], final["ESGD"])
-    return [
+    return fig, [
         Claim("autoencoder: ESGD at least as good as RMSProp (final error, RMSProp - ESGD)",
               0.0, final["RMSProp"] - final["ESGD"], 0.0, 0.0, "greater",
               kind="observation"),

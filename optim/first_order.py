@@ -1,6 +1,6 @@
 r"""First-order optimisers: gradient descent, momentum, RMSProp, Adam, and noisy descents.
 
-Every optimiser here is a :class:`~optim.base.Transform` (``state = opt.init(x, rng)``,
+Every optimiser here is a :class:`~optim.base.Transform` (``state = opt.init(x, rng=rng)``,
 ``step, state = opt.update(grad, state, x, surface)``, the driver moves to ``x + step``),
 built from the building blocks of :mod:`optim.base` and of this module:
 
@@ -17,9 +17,10 @@ and the optimisers :func:`sgd`, :func:`momentum`, :func:`rmsprop`, :func:`adam`,
 own name with the hyperparameters it was called with (:func:`optim.base.named`).
 
 Randomness (the noise of :func:`add_noise`, :func:`sgld` and :func:`perturbed_gd`) comes
-from a Generator made by ``init`` from its ``rng`` argument and kept in the state under
-``"rng"``. ``update`` draws from a copy of it and returns the advanced copy in the new state,
-so ``update`` stays pure: the same state gives the same step.
+from a Generator made by ``init`` from the root of its ``rng`` argument
+(:func:`rmt.random.as_seed_sequence`) and kept in the state under ``"rng"``. ``update`` draws
+from a copy of it and returns the advanced copy in the new state, so ``update`` stays pure:
+the same state gives the same step.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import math
 
 import numpy as np
 
-from rmt._validation import as_generator, check_int, check_positive_float
+from rmt._validation import check_int, check_positive_float
+from rmt.random import as_seed_sequence
 
 from .base import Transform, _fraction, _learning_rate, chain, named, scale, trace
 
@@ -50,16 +52,15 @@ _COPY_SEED = np.random.SeedSequence(0)
 
 # ----------------------------------------------------------------------------- helpers -------
 def _own_generator(rng) -> np.random.Generator:
-    """A Generator owned by a state: ``default_rng(rng)``, or a spawned child of a Generator.
+    """A Generator owned by a state: ``default_rng`` of the root of ``rng``.
 
-    A Generator (or BitGenerator) passed in is not stored itself (its owner may go on drawing
-    from it): the state gets a child of it (:meth:`numpy.random.Generator.spawn`), so two optimisers
-    initialised from one Generator get independent streams.
+    An int or a SeedSequence gives the stream ``default_rng(rng)`` would. A Generator passed in
+    is not stored itself (its owner may go on drawing from it): it contributes the entropy of a
+    new root (:func:`rmt.random.as_seed_sequence` draws 128 bits from it), so the same
+    Generator state gives the same stream and two optimisers initialised one after the other
+    from one Generator get independent streams.
     """
-    gen = as_generator(rng)
-    if isinstance(rng, (np.random.Generator, np.random.BitGenerator)):
-        return gen.spawn(1)[0]
-    return gen
+    return np.random.default_rng(as_seed_sequence(rng))
 
 
 def _copy_generator(gen: np.random.Generator) -> np.random.Generator:
@@ -109,7 +110,7 @@ def scale_by_rms(decay: float = 0.9, eps: float = 1e-8) -> Transform:
     decay = _fraction("decay", decay)
     eps = check_positive_float("eps", eps, allow_zero=True)
 
-    def init(x, rng=None):
+    def init(x, *, rng=None):
         return {"nu": _zeros_like(x)}
 
     def update(u, state, x, surface):
@@ -152,7 +153,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Tran
     b2 = _fraction("b2", b2)
     eps = check_positive_float("eps", eps, allow_zero=True)
 
-    def init(x, rng=None):
+    def init(x, *, rng=None):
         return {"mu": _zeros_like(x), "nu": _zeros_like(x), "count": 0}
 
     def update(u, state, x, surface):
@@ -170,8 +171,8 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Tran
 def add_noise(std: float) -> Transform:
     r"""Add isotropic Gaussian noise: ``u -> u + std * xi``, ``xi ~ N(0, I)``.
 
-    The noise comes from a Generator made by ``init`` from its ``rng`` argument (a child of
-    it when ``rng`` is a Generator) and kept in the state under ``"rng"``; ``update`` draws
+    The noise comes from a Generator made by ``init`` from the root of its ``rng`` argument
+    and kept in the state under ``"rng"``; ``update`` draws
     from a copy and returns the advanced copy, so it never changes the state it is given.
 
     Parameters
@@ -199,7 +200,7 @@ def add_noise(std: float) -> Transform:
     """
     std = check_positive_float("std", std, allow_zero=True)
 
-    def init(x, rng=None):
+    def init(x, *, rng=None):
         return {"rng": _own_generator(rng)}
 
     def update(u, state, x, surface):
@@ -288,7 +289,7 @@ def rmsprop(lr: float, decay: float = 0.9, eps: float = 1e-8) -> Transform:
     elementwise, :math:`r_0 = 0`. ``eps`` is added to the root, outside the square root (as
     in PyTorch's ``RMSprop``; TensorFlow 1 divided by :math:`\sqrt{r_t + \epsilon}`
     instead). Dauphin, de Vries & Bengio (2015) show that ``sqrt(r)`` is a biased estimate of
-    the equilibration preconditioner that :func:`optim.curvature.esgd` estimates without bias.
+    the equilibration preconditioner that :func:`optim.esgd` estimates without bias.
 
     Parameters
     ----------
@@ -404,7 +405,7 @@ def perturbed_gd(lr: float, radius: float, threshold: float, wait: int) -> Trans
     threshold = check_positive_float("threshold", threshold, allow_zero=True)
     wait = check_int("wait", wait, 0)
 
-    def init(x, rng=None):
+    def init(x, *, rng=None):
         return {"rng": _own_generator(rng), "count": 0, "last_perturbation": -1,
                 "perturbations": 0}
 

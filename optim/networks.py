@@ -37,13 +37,14 @@ import scipy.stats
 import xarray as xr
 
 import rmt
-from rmt._validation import as_seed_sequence, check_int, library_version
+from fields.surface import check_surface
+from rmt._validation import check_int
+from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
-from .critical import _child, find_critical_points
+from .critical import Starts, find_critical_points
 from .driver import run
 from .first_order import rmsprop
-from .training import task_error
 
 __all__ = ["spectra_along_training", "network_error_index", "semicircle_trend"]
 
@@ -51,14 +52,15 @@ _SPECTRUM_METHODS = ("exact", "slq")
 
 
 def spectra_along_training(net, *, optimizer: Transform | None = None, steps: int = 2000,
-                    checkpoints: int = 5, method: str = "exact", slq_steps: int = 80,
-                    slq_probes: int = 10, x0=None, rng=None) -> xr.Dataset:
+                           checkpoints: int = 5, method: str = "exact", slq_steps: int = 80,
+                           slq_probes: int = 10, x0=None, rng=None) -> xr.Dataset:
     """Hessian spectra of a network at points of falling loss along a full-batch training run.
 
     Parameters
     ----------
     net
-        A network of :mod:`fields.nn` (any surface with ``hvp``; ``hess`` for ``"exact"``).
+        A network of :mod:`fields.nn` (any surface with ``hvp``; ``hess`` for ``"exact"``;
+        ``task_error`` for the ``error`` row, NaN without it).
     optimizer : Transform, optional
         Full-batch optimiser (default ``optim.rmsprop(1e-3)``).
     steps : int, default 2000
@@ -73,29 +75,40 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
     x0 : array_like, optional
         Start (default ``net.w0``).
     rng : None, int, SeedSequence or Generator
-        Root (child 0: the optimiser, child 1: the SLQ probes).
+        Root (:func:`rmt.random.as_seed_sequence`): keyed child 0 seeds the training run,
+        child ``(1, k)`` the SLQ probes at checkpoint ``k``.
 
     Returns
     -------
     xarray.Dataset
-        Over ``checkpoint``: ``checkpoint_step``, ``loss``, ``error`` (classification error or
-        reconstruction error), ``index_fraction`` (negative eigenvalues / dim), ``mean``
-        and ``std`` of the spectrum (a semicircle with these moments has centre ``mean`` and
-        radius ``2 std``), ``fitted_index_fraction`` (that semicircle's fraction below 0);
-        ``eigenvalues`` over (``checkpoint``, ``eigenvalue``) for ``"exact"``, ``nodes`` and
-        ``weights`` over (``checkpoint``, ``probe``, ``node``) for ``"slq"``; the parameters
-        ``x`` over (``checkpoint``, ``coord``); the training ``trajectory_loss`` over ``step``.
+        Over ``checkpoint``: ``checkpoint_step``, ``loss``, ``error`` (``net.task_error``: a
+        classification or reconstruction error), ``index_fraction`` (negative eigenvalues /
+        dim), ``mean`` and ``std`` of the spectrum (a semicircle with these moments has
+        centre ``mean`` and radius ``2 std``), ``fitted_index_fraction`` (that semicircle's
+        fraction below 0); ``eigenvalues`` over (``checkpoint``, ``eigenvalue``) for
+        ``"exact"``, ``nodes`` and ``weights`` over (``checkpoint``, ``probe``, ``node``) for
+        ``"slq"``; the parameters ``x`` over (``checkpoint``, ``coord``); the training
+        ``trajectory_loss`` over ``step``.
+        ``attrs``: the provenance (:func:`rmt.random.provenance`) with ``surface``, ``dim``,
+        ``optimizer`` and the arguments.
+
+    Raises
+    ------
+    TypeError
+        ``net`` lacks a member the method needs (:func:`fields.surface.check_surface`).
+    ValueError
+        Unknown ``method``, ``checkpoints < 2``, ``steps < 1``, a run that diverged at once.
     """
     if method not in _SPECTRUM_METHODS:
         raise ValueError(f"method must be one of {_SPECTRUM_METHODS}; got {method!r}")
+    check_surface(net, ("value", "grad", "hvp", "hess") if method == "exact" else "hvp",
+                  name="net")
     steps = check_int("steps", steps, 1)
     checkpoints = check_int("checkpoints", checkpoints, 2)
-    if method == "exact" and not callable(getattr(net, "hess", None)):
-        raise TypeError(f"method 'exact' needs net.hess; {type(net).__name__} has none")
     optimizer = rmsprop(1e-3) if optimizer is None else optimizer
     x0 = net.w0 if x0 is None else x0
     root = as_seed_sequence(rng)
-    traj = run(net, optimizer, x0, steps, record=("value", "x"), rng=_child(root, 0))
+    traj = run(net, optimizer, x0, steps, record=("value", "x"), rng=child(root, 0))
     values = traj.value.values
     finite = np.isfinite(values)
     if not finite.any():
@@ -119,14 +132,14 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
         else:
             sd = rmt.spectral_density(lambda v, w=w: net.hvp(w, v), net.dim, steps=slq_steps,
                                       probes=slq_probes,
-                                      rng=_child(_child(root, 1), k))
+                                      rng=child(root, 1, k))
             nodes.append(sd.nodes)
             weights.append(sd.weights)
             frac = float(sd.fraction_below(0.0)[0])
             mean = float(sd.moments(1)[0])
             var = float(sd.moments(2)[0]) - mean**2
         rows["loss"].append(float(net.value(w)))
-        rows["error"].append(task_error(net, w))
+        rows["error"].append(_task_error(net, w))
         rows["index_fraction"].append(frac)
         rows["mean"].append(mean)
         rows["std"].append(math.sqrt(max(var, 0.0)))
@@ -151,9 +164,9 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
     else:
         data["nodes"] = (("checkpoint", "probe", "node"), np.array(nodes))
         data["weights"] = (("checkpoint", "probe", "node"), np.array(weights))
-    attrs = {"method": method, "optimizer": repr(optimizer), "steps": steps,
-             "network": repr(net), "dim": net.dim, "library_version": library_version(),
-             "seed_entropy": str(root.entropy)}
+    attrs = provenance(root, surface=net, dim=net.dim, optimizer=optimizer, steps=steps,
+                       checkpoints=checkpoints, method=method, slq_steps=slq_steps,
+                       slq_probes=slq_probes)
     return xr.Dataset(data, coords={"step": traj.step.values}, attrs=attrs)
 
 
@@ -183,22 +196,28 @@ def semicircle_trend(loss, index_fraction) -> tuple[float, float, float]:
 
 
 def network_error_index(net, *, n_starts: int = 100, method: str = "newton-mr",
-                        starts: str = "trajectory", rng=None, **finder_kwargs) -> xr.Dataset:
+                        starts: Starts | str = "trajectory", rng=None,
+                        **finder_kwargs) -> xr.Dataset:
     """Certified critical points of a network in the error–index plane, with the fitted trend.
 
     Parameters
     ----------
     net
-        A network of :mod:`fields.nn` (or any surface).
-    n_starts, method, starts, rng, **finder_kwargs
+        A network of :mod:`fields.nn` (or any surface with ``hvp``; ``task_error`` for the
+        ``error`` row).
+    n_starts, method, starts, rng
         Passed to :func:`optim.find_critical_points` (default: Newton-MR from points along
-        descent paths, as Dauphin et al. 2014 started Newton from points of training paths).
+        descent paths, as Dauphin et al. 2014 started Newton from points of training paths;
+        ``starts`` a :class:`optim.critical.Starts` or a rule's name).
+    **finder_kwargs
+        The finder's other options, ``certificate`` (:class:`optim.critical.Certificate`) and
+        ``solver`` (:class:`optim.critical.Solver`).
 
     Returns
     -------
     xarray.Dataset
         The finder's dataset plus ``loss`` (the training loss ``f``, not ``f / dim``) and
-        ``error`` (classification or reconstruction error) per point, the trend
+        ``error`` (``net.task_error``, NaN without it) per point, the trend
         ``trend_index_fraction`` over ``trend_loss`` and, in ``attrs``, its parameters
         ``trend_c``, ``trend_l0``, ``trend_rms``, and the Pearson and Spearman correlations of
         loss and index fraction over the certified points.
@@ -206,7 +225,7 @@ def network_error_index(net, *, n_starts: int = 100, method: str = "newton-mr",
     cps = find_critical_points(net, n_starts=n_starts, method=method, starts=starts, rng=rng,
                                **finder_kwargs)
     cps["loss"] = ("point", cps.value.values, {"long_name": "training loss"})
-    cps["error"] = ("point", np.array([task_error(net, w) if np.all(np.isfinite(w))
+    cps["error"] = ("point", np.array([_task_error(net, w) if np.all(np.isfinite(w))
                                        else math.nan for w in cps.x.values]),
                     {"long_name": "training error"})
     crit = cps.kind.values != "not-critical"
@@ -223,5 +242,11 @@ def network_error_index(net, *, n_starts: int = 100, method: str = "newton-mr",
     cps = cps.assign_coords(trend_loss=("trend_point", grid))
     cps["trend_index_fraction"] = ("trend_point", curve)
     cps.attrs.update(trend_c=c, trend_l0=l0, trend_rms=rms, pearson_r=pearson,
-                     spearman_r=spearman, network=repr(net))
+                     spearman_r=spearman)
     return cps
+
+
+def _task_error(surface, w) -> float:
+    """``surface.task_error(w)`` (:class:`fields.DataSurface`); NaN for a surface without one."""
+    error = getattr(surface, "task_error", None)
+    return float(error(w)) if callable(error) else math.nan

@@ -17,10 +17,10 @@ step is the minimum-norm least-squares solution: eigenvalues with
 ``|lambda + alpha| <= n * eps * max |lambda + alpha|`` are dropped, as
 :func:`scipy.linalg.pinvh` does.
 
-On a surface on a manifold (:func:`optim.surface.tangent_basis` is not None) everything is
-done in tangent coordinates: with the orthonormal basis ``B`` (``N x m``), the ``m x m``
-Riemannian Hessian ``H_t`` and ``g_t = B^T g``, the step is ``B phi(H_t) g_t``, a tangent
-vector.
+Everything is done in the coordinates of the tangent space (:func:`fields.surface.tangent_space`):
+on a surface on a manifold (:class:`fields.ManifoldSurface`), with the orthonormal basis ``B``
+(``N x m``), the ``m x m`` Riemannian Hessian ``H_t`` and ``g_t = B^T g``, the step is
+``B phi(H_t) g_t``, a tangent vector; on a flat surface ``B`` is the identity.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ import numpy as np
 import scipy.linalg
 
 import rmt
+from fields.surface import check_surface, hessian, tangent_space
 from rmt._validation import check_int, check_positive_float
 
 from .base import Transform, _learning_rate, chain, named, scale
-from .curvature import _choice
-from .surface import hessian, tangent_basis
+from .diagonal_curvature import _choice
 
 __all__ = ["damped_newton", "newton", "saddle_free_newton", "scale_by_newton"]
 
@@ -65,10 +65,11 @@ def scale_by_newton(
 
     For the incoming ``u`` (the gradient) at the point ``x``:
 
-    * ``method="exact"``: the Hessian from :func:`optim.surface.hessian` (``surface.hess`` when
-      it exists, otherwise assembled from ``dim`` calls of ``hvp``; in tangent coordinates on
-      a manifold), its eigendecomposition :math:`H = V \operatorname{diag}(\lambda) V^T`
-      (:func:`scipy.linalg.eigh`), and the output :math:`V \phi(\lambda) V^T u`;
+    * ``method="exact"``: the Hessian from :func:`fields.surface.hessian` (``surface.hess``
+      when it exists, otherwise assembled from ``dim`` calls of ``hvp``; in tangent
+      coordinates on a manifold), its eigendecomposition
+      :math:`H = V \operatorname{diag}(\lambda) V^T` (:func:`scipy.linalg.eigh`), and the
+      output :math:`V \phi(\lambda) V^T u`;
     * ``method="lanczos"``: ``k = min(rank, n)`` steps of :func:`rmt.lanczos` on
       ``v -> hvp(x, v)`` started from ``u`` give an orthonormal basis ``Q`` of the Krylov
       space :math:`\mathcal K_k(H, u)` and :math:`T = Q^T H Q`; with
@@ -122,30 +123,20 @@ def scale_by_newton(
         rank = check_int("rank", rank, 1)
     saddle_free = mode == "saddle_free"
 
-    def init(x, rng=None):
+    def init(x, *, rng=None):
         return {"eigenvalues": np.empty(0)}
 
     def exact(u, x, surface):
-        h, basis = hessian(surface, x)
-        ut = u if basis is None else basis.T @ u
+        h, space = hessian(surface, x)
         if not np.all(np.isfinite(h)):
             return np.full(u.shape, np.nan), np.full(h.shape[0], np.nan)
         w, v = scipy.linalg.eigh(h, check_finite=False)
-        sol = v @ (_inverse(w, saddle_free, damping) * (v.T @ ut))
-        return (sol if basis is None else basis @ sol), w
+        sol = v @ (_inverse(w, saddle_free, damping) * (v.T @ space.coordinates(u)))
+        return space.ambient(sol), w
 
     def krylov(u, x, surface):
-        basis = tangent_basis(surface, x)
-        if basis is None:
-            n, ut = u.size, u
-
-            def hvp(v):
-                return surface.hvp(x, v)
-        else:
-            n, ut = basis.shape[1], basis.T @ u
-
-            def hvp(c):
-                return basis.T @ surface.hvp(x, basis @ c)
+        space = tangent_space(surface, x)
+        n, ut, hvp = space.size, space.coordinates(u), space.hvp(surface, x)
 
         def matvec(v):
             out = np.asarray(hvp(v), dtype=np.float64)
@@ -169,12 +160,10 @@ def scale_by_newton(
             alpha, beta, q = alpha[:k], beta[: k - 1], q[:, :k]
         ell, s = scipy.linalg.eigh_tridiagonal(alpha, beta, check_finite=False)
         sol = q @ (s @ (_inverse(ell, saddle_free, damping) * (norm * s[0])))
-        return (sol if basis is None else basis @ sol), ell
+        return space.ambient(sol), ell
 
     def update(u, state, x, surface):
-        if surface is None or not callable(getattr(surface, "hvp", None)):
-            raise TypeError("scale_by_newton needs a surface with an hvp member; "
-                            f"got {type(surface).__name__}")
+        check_surface(surface, ("hvp",))
         u = np.asarray(u, dtype=np.float64)
         out, eigenvalues = (exact if method == "exact" else krylov)(u, x, surface)
         return out, {"eigenvalues": eigenvalues}

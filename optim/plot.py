@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fields.surface import check_surface
+
 __all__ = ["diagonal_cosines", "error_index_plane", "escape_times", "spectra_along_training",
            "network_error_index", "saddle_paths", "training_curves"]
 
@@ -27,13 +29,13 @@ def saddle_paths(saddle, trajectories: dict, *, ax=None, extent: float = 1.2,
     Parameters
     ----------
     saddle
-        A 2-D surface (for example :func:`optim.saddles.saddle_2d`).
+        A 2-D surface (for example :func:`fields.saddles.saddle_2d`).
     trajectories : dict {str: xarray.Dataset}
         Trajectories of :func:`optim.run` recorded with ``"x"``.
     extent : float
         Half-width of the square drawn around the origin.
     """
-    if getattr(saddle, "dim", None) != 2:
+    if check_surface(saddle, ("value",), name="saddle") != 2:
         raise ValueError("saddle_paths draws 2-D surfaces only")
     ax = _axes(ax)
     grid = np.linspace(-extent, extent, 201)
@@ -193,8 +195,7 @@ def training_curves(res, *, ax=None, x: str = "epoch", y: str = "error",
         ax.plot(row[x].values, row[y].values, "-", color=color, label=label)
     ax.set_yscale("log")
     ax.set_xlabel("epochs" if x == "epoch" else "gradient equivalents")
-    name = res.attrs.get("error_name") or "error"
-    ax.set_ylabel(f"training {name.replace('_', ' ')}" if y == "error" else "training loss")
+    ax.set_ylabel("training error (task_error)" if y == "error" else "training loss")
     ax.legend(fontsize="small")
     if title:
         ax.set_title(title)

@@ -14,6 +14,7 @@ import numpy as np
 import scipy.stats
 
 import fields
+from rmt.random import as_seed_sequence, child
 from rmt.workflow.registry import Experiment
 
 from .critical import find_critical_points
@@ -36,15 +37,17 @@ def critical_points_cell(rng: np.random.Generator, dim: int | None = None, kerne
 
     Returns ``n_critical`` (distinct certified points), ``n_minima``, ``n_saddles``,
     ``max_index_fraction``, ``min_energy`` (lowest certified energy density) and ``pearson_r``
-    (energy against index fraction; NaN with fewer than 3 points or no spread).
+    (energy against index fraction; NaN with fewer than 3 points or no spread). The cell's
+    generator contributes one root (:func:`rmt.random.as_seed_sequence`): its keyed child 0
+    builds the field, child 1 seeds the finder.
     """
     if kernel not in KERNELS:
         raise ValueError(f"kernel must be one of {sorted(KERNELS)}; got {kernel!r}")
     dim = int(dim)
-    surface_seed, finder_seed = rng.integers(2**63, size=2)
+    root = as_seed_sequence(rng)
     f = fields.GaussianField(dim, KERNELS[kernel](), n_features=int(features_per_dim) * dim,
-                             rng=int(surface_seed))
-    cps = find_critical_points(f, n_starts=int(n_starts), method=method, rng=int(finder_seed))
+                             rng=child(root, 0))
+    cps = find_critical_points(f, n_starts=int(n_starts), method=method, rng=child(root, 1))
     crit = cps.kind.values != "not-critical"
     energy, alpha = cps.energy.values[crit], cps.index_fraction.values[crit]
     r = math.nan

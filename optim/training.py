@@ -1,18 +1,20 @@
 r"""Minibatch training and the comparison of optimisers on one network (the talk's experiment 2).
 
-:func:`train` runs one optimiser for a number of epochs over a surface with minibatches (a
-network of :mod:`fields.nn`, or any surface with ``n_examples`` and ``minibatch(size, rng)``):
-each epoch shuffles the examples and takes one step per minibatch,
+:func:`train` runs one optimiser for a number of epochs over a data surface
+(:class:`fields.DataSurface`: a network of :mod:`fields.nn`, or any surface with
+``n_examples``, ``minibatch(size, rng=)`` and ``task_error(w)``): each epoch shuffles the
+examples and takes one step per minibatch,
 
 .. math:: g_t = \nabla f_{B_t}(x_t), \qquad (s_t, \text{state}) =
           \text{opt.update}(g_t, \text{state}, x_t, f_{B_t}), \qquad x_{t+1} = x_t + s_t,
 
 so curvature-based optimisers (Jacobi, ESGD) take their Hessian-vector products on the same
-minibatch ``B_t`` (Dauphin, de Vries & Bengio 2015, Algorithm 1). The loss on all examples is
-evaluated ``evaluations_per_epoch`` times per epoch. Work is counted in *gradient
-equivalents*: one minibatch gradient counts 1, one minibatch Hessian-vector product
-``hvp_cost`` (2 by default: "Hv for the price of two gradients"; the README records the
-ratio measured for the networks of :mod:`fields.nn`).
+minibatch ``B_t`` (Dauphin, de Vries & Bengio 2015, Algorithm 1). The loss on all examples, and
+the error the surface defines (``surface.task_error``: a classification error rate, a
+reconstruction error; NaN when it defines none), are evaluated ``evaluations_per_epoch`` times
+per epoch. Work is counted in *gradient equivalents*: one minibatch gradient counts 1, one
+minibatch Hessian-vector product ``hvp_cost`` (2 by default: the R-operator gives ``Hv`` for
+about the price of two gradients, Pearlmutter 1994).
 
 :func:`compare` does this for several optimisers with the same learning-rate search for each
 (log-uniform random rates drawn once and shared, Bergstra & Bengio 2012), the same start and
@@ -35,16 +37,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import xarray as xr
 
-from rmt._validation import (
-    as_seed_sequence,
-    check_int,
-    check_positive_float,
-    check_real_array,
-    library_version,
-)
+from fields.surface import check_surface
+from rmt._validation import check_int, check_positive_float
+from rmt.random import as_generator, as_seed_sequence, child, provenance
 
 from .base import Transform
-from .critical import _child
+from .surface import check_point
 
 __all__ = ["LearningRateSearch", "compare", "diagonal_similarity", "train"]
 
@@ -106,17 +104,14 @@ class _Counting:
         return getattr(self._surface, name)
 
 
-def _check_minibatch_surface(surface) -> int:
-    for member in ("dim", "value", "grad", "minibatch"):
-        if not hasattr(surface, member):
-            raise TypeError(f"surface must have {member!r} (a network of fields.nn, or any "
-                            f"surface with n_examples and minibatch(size, rng)); "
-                            f"{type(surface).__name__} has none")
-    n = getattr(surface, "n_examples", None)
-    if n is None:
-        raise TypeError(f"surface must have n_examples (the number of training examples); "
-                        f"{type(surface).__name__} has none")
-    return int(n)
+#: The members of a data surface that training uses (:class:`fields.DataSurface`).
+_DATA = ("value", "grad", "minibatch", "task_error")
+
+
+def _check_data_surface(surface, needs: tuple[str, ...] = _DATA) -> int:
+    """:func:`fields.surface.check_surface` for ``needs``; return ``surface.n_examples``."""
+    check_surface(surface, tuple(dict.fromkeys(needs)))
+    return int(surface.n_examples)
 
 
 def _check_batch_size(batch_size, n: int) -> int:
@@ -129,27 +124,10 @@ def _check_batch_size(batch_size, n: int) -> int:
 def _epoch(surface, batch_size: int, n: int, gen: np.random.Generator):
     """The minibatches of one epoch: a shuffled partition when the surface offers one."""
     if callable(getattr(surface, "batches", None)):
-        yield from surface.batches(batch_size, gen)
+        yield from surface.batches(batch_size, rng=gen)
     else:
         for _ in range(math.ceil(n / batch_size)):
-            yield surface.minibatch(batch_size, gen)
-
-
-def _metric(surface):
-    """The task error reported beside the loss: a network's reconstruction error
-    (autoencoders) or classification error (softmax loss); None for other surfaces."""
-    if callable(getattr(surface, "reconstruction_error", None)):
-        return "reconstruction_error", surface.reconstruction_error
-    if callable(getattr(surface, "error_rate", None)) and \
-            getattr(surface, "loss", None) == "softmax-cross-entropy":
-        return "error_rate", surface.error_rate
-    return None, None
-
-
-def task_error(surface, x) -> float:
-    """:func:`_metric` of ``surface`` at ``x`` (NaN when there is none)."""
-    _, fn = _metric(surface)
-    return float(fn(x)) if fn is not None else math.nan
+            yield surface.minibatch(batch_size, rng=gen)
 
 
 def _check_x0(surface, x0) -> np.ndarray:
@@ -157,10 +135,7 @@ def _check_x0(surface, x0) -> np.ndarray:
         x0 = getattr(surface, "w0", None)
         if x0 is None:
             raise TypeError(f"x0 is required: {type(surface).__name__} has no w0")
-    x0 = check_real_array("x0", x0)
-    if x0.shape != (surface.dim,):
-        raise ValueError(f"x0 must have shape ({surface.dim},); got {x0.shape}")
-    return x0
+    return check_point("x0", x0, surface.dim)
 
 
 def _check_optimizer(name: str, opt) -> Transform:
@@ -178,9 +153,10 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
     Parameters
     ----------
     surface
-        A surface with ``dim``, ``value``, ``grad``, ``n_examples`` and
-        ``minibatch(size, rng)`` (``batches(size, rng)`` is used for epochs when present;
-        ``hvp`` when the optimiser needs it).
+        A data surface (:class:`fields.DataSurface`): ``dim``, ``value``, ``grad``,
+        ``n_examples``, ``minibatch(size, rng=)`` and ``task_error(w)`` (``batches(size,
+        rng=)`` is used for epochs when present; ``hvp`` when the optimiser needs it), checked
+        by :func:`fields.surface.check_surface`.
     optimizer : Transform
         Any optimiser of :mod:`optim` (``opt.init`` / ``opt.update``).
     epochs : int, default 10
@@ -199,32 +175,41 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
     diagonal_probes : int, default 10
         Minibatches (and probes) per :func:`diagonal_similarity`.
     rng : None, int, SeedSequence or Generator
-        Root of the run's randomness: child 0 orders the minibatches, child 1 seeds the
-        optimiser, child 2 the diagonal estimates.
+        Root of the run's randomness (:func:`rmt.random.as_seed_sequence`): keyed child 0
+        orders the minibatches, child 1 seeds the optimiser, child 2 the diagonal estimates.
 
     Returns
     -------
     xarray.Dataset
         Over ``evaluation``: ``epoch`` (coordinate, fractional), ``loss`` (full training
-        loss), ``error`` (the surface's ``reconstruction_error`` or ``error_rate`` when it has
-        one), ``gradient_equivalents``, ``steps``; with ``diagonals``, the cosines of
-        :func:`diagonal_similarity`. ``attrs``: ``status`` (``"completed"`` or
-        ``"diverged"``), ``diverged_at_epoch``, the optimiser and its hyperparameters, every
-        argument, the error's name, library version, seed entropy. After a divergence the
-        rows hold NaN.
+        loss), ``error`` (``surface.task_error``, NaN when the surface defines none),
+        ``gradient_equivalents``, ``steps``; with ``diagonals``, the cosines of
+        :func:`diagonal_similarity`. ``attrs``: the provenance (:func:`rmt.random.provenance`:
+        library version, seed, ``surface``, ``optimizer`` (its ``repr``) and every argument),
+        then ``status`` (``"completed"`` or ``"diverged"``) and ``diverged_at_epoch``. After a
+        divergence the rows hold NaN.
 
     Raises
     ------
     TypeError, ValueError
-        A surface without minibatches, an optimiser that is not a Transform or needs a member
-        the surface lacks, bad counts or ``x0``.
+        A surface that is not a data surface, an optimiser that is not a Transform or needs a
+        member the surface lacks, bad counts or ``x0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fields, optim
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.standard_normal((60, 4)), rng.integers(0, 3, 60)
+    >>> net = fields.nn.MLP([4, 5, 3], data=(x, y), rng=0)
+    >>> res = optim.train(net, optim.sgd(0.1), epochs=2, batch_size=20, rng=0)
+    >>> res.sizes["evaluation"], res.attrs["status"]
+    (3, 'completed')
+    >>> bool(res.error[0] == net.task_error(net.w0))
+    True
     """
-    n = _check_minibatch_surface(surface)
     optimizer = _check_optimizer(getattr(optimizer, "name", "optimizer"), optimizer)
-    for member in optimizer.needs:
-        if not callable(getattr(surface, member, None)):
-            raise TypeError(f"{optimizer.name} needs surface.{member}; "
-                            f"{type(surface).__name__} has none")
+    n = _check_data_surface(surface, _DATA + optimizer.needs)
     epochs = check_int("epochs", epochs, 1)
     batch_size = _check_batch_size(batch_size, n)
     evaluations_per_epoch = check_int("evaluations_per_epoch", evaluations_per_epoch, 1)
@@ -232,10 +217,8 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
     diagonal_probes = check_int("diagonal_probes", diagonal_probes, 1)
     x = _check_x0(surface, x0).copy()
     root = as_seed_sequence(rng)
-    batch_seed, opt_seed, diag_seed = (_child(root, i) for i in range(3))
-    batch_gen = np.random.default_rng(batch_seed)
-    diag_gen = np.random.default_rng(diag_seed)
-    metric_name, _ = _metric(surface)
+    batch_gen = np.random.default_rng(child(root, 0))
+    diag_gen = np.random.default_rng(child(root, 2))
 
     steps_per_epoch = math.ceil(n / batch_size)
     if evaluations_per_epoch > steps_per_epoch:
@@ -250,7 +233,7 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
                  "cos_rmsprop_jacobi")
     if diagonals:
         rows.update({k: np.full(n_eval, np.nan) for k in cos_names})
-    state = optimizer.init(x, rng=np.random.default_rng(opt_seed))
+    state = optimizer.init(x, rng=child(root, 1))
     status, diverged_at = "completed", math.nan
     steps = 0
     counted = _Counting(surface)
@@ -262,8 +245,7 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
         rows["loss"][i] = loss
         rows["gradient_equivalents"][i] = counted.grads + hvp_cost * counted.hvps
         rows["steps"][i] = steps
-        if metric_name is not None:
-            rows["error"][i] = float(getattr(surface, metric_name)(x))
+        rows["error"][i] = float(surface.task_error(x))
         if diagonals:
             sim = diagonal_similarity(surface, x, batch_size=batch_size,
                                       probes=diagonal_probes, rng=diag_gen)
@@ -296,7 +278,7 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
     data_vars = {
         "loss": ("evaluation", rows["loss"], {"long_name": "training loss (all examples)"}),
         "error": ("evaluation", rows["error"],
-                  {"long_name": metric_name or "none (the surface defines no error)"}),
+                  {"long_name": "task error (surface.task_error; NaN: none defined)"}),
         "gradient_equivalents": ("evaluation", rows["gradient_equivalents"],
                                  {"long_name": f"minibatch gradients + {hvp_cost:g} x "
                                                f"minibatch Hessian-vector products"}),
@@ -305,14 +287,12 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
     if diagonals:
         for k in cos_names:
             data_vars[k] = ("evaluation", rows[k], {"long_name": k.replace("_", " ")})
-    attrs = {
-        "status": status, "diverged_at_epoch": diverged_at, "optimizer": optimizer.name,
-        "hyperparameters": repr(optimizer), "epochs": epochs, "batch_size": batch_size,
-        "evaluations_per_epoch": evaluations_per_epoch, "hvp_cost": hvp_cost,
-        "error_name": metric_name or "", "surface": repr(surface),
-        "library_version": library_version(), "seed_entropy": str(root.entropy),
-        "seed_spawn_key": str(root.spawn_key),
-    }
+    attrs = provenance(
+        root, surface=surface, dim=surface.dim, optimizer=optimizer, epochs=epochs,
+        batch_size=batch_size, evaluations_per_epoch=evaluations_per_epoch, hvp_cost=hvp_cost,
+        diagonals=diagonals, diagonal_probes=diagonal_probes,
+    )
+    attrs.update(status=status, diverged_at_epoch=diverged_at)
     return xr.Dataset(data_vars, coords={"epoch": ("evaluation", rows["epoch"])},
                       attrs=attrs)
 
@@ -350,17 +330,20 @@ def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Tran
         optimiser for ``lr_search.epochs`` epochs each, from ``x0`` with the same minibatches;
         the rate with the lowest final training loss is used for the full run.
     rng : None, int, SeedSequence or Generator
-        Root: child 0 draws the rates, child 1 is the seed of every run (the same minibatch
-        order and optimiser seed for each optimiser: a paired comparison).
+        Root (:func:`rmt.random.as_seed_sequence`): keyed child 0 draws the rates, child 1 is
+        the seed of every run (the same minibatch order and optimiser seed for each
+        optimiser: a paired comparison).
 
     Returns
     -------
     xarray.Dataset
         Over (``optimizer``, ``evaluation``): ``loss``, ``error``, ``gradient_equivalents``,
         ``steps``, ``epoch`` (and the diagonal cosines); over ``optimizer``:
-        ``learning_rate``, ``status``, ``diverged_at_epoch``; with a search, ``search_loss``
-        over (``optimizer``, ``trial``) and the coordinate ``trial_learning_rate``.
-        ``attrs``: the search, every argument, library version and seed.
+        ``learning_rate``, ``status``, ``diverged_at_epoch``, ``hyperparameters`` (the
+        optimiser's ``repr``); with a search, ``search_loss`` over (``optimizer``, ``trial``)
+        and the coordinate ``trial_learning_rate``. ``attrs``: the provenance
+        (:func:`rmt.random.provenance`: library version, seed, ``surface``, the search and
+        every argument).
 
     Examples
     --------
@@ -374,7 +357,7 @@ def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Tran
     >>> res.loss.dims, res.optimizer.values.tolist()
     (('optimizer', 'evaluation'), ['sgd', 'rmsprop'])
     """
-    n = _check_minibatch_surface(surface)
+    n = _check_data_surface(surface)
     if not isinstance(optimizers, Mapping) or not optimizers:
         raise TypeError("optimizers must be a non-empty mapping of names to optimisers")
     if lr_search is not None and not isinstance(lr_search, LearningRateSearch):
@@ -395,7 +378,7 @@ def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Tran
     batch_size = _check_batch_size(batch_size, n)
     x0 = _check_x0(surface, x0)
     root = as_seed_sequence(rng)
-    rate_seed, run_seed = _child(root, 0), _child(root, 1)
+    rate_seed, run_seed = child(root, 0), child(root, 1)
 
     runs, rates, search_losses = [], [], []
     trial_rates = None
@@ -425,21 +408,19 @@ def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Tran
     ds["status"] = ("optimizer", np.array([r.attrs["status"] for r in runs], dtype=object))
     ds["diverged_at_epoch"] = ("optimizer", np.array([r.attrs["diverged_at_epoch"]
                                                        for r in runs]))
-    ds["hyperparameters"] = ("optimizer", np.array([r.attrs["hyperparameters"]
-                                                     for r in runs], dtype=object))
+    ds["hyperparameters"] = ("optimizer", np.array([r.attrs["optimizer"] for r in runs],
+                                                    dtype=object))
     if lr_search is not None:
         ds = ds.assign_coords(trial_learning_rate=("trial", trial_rates))
         ds["search_loss"] = (("optimizer", "trial"), np.array(search_losses),
                              {"long_name": f"training loss after {lr_search.epochs} "
                                            f"epoch(s) of the search"})
-    ds.attrs = {
-        "epochs": epochs, "batch_size": batch_size,
-        "evaluations_per_epoch": evaluations_per_epoch, "hvp_cost": hvp_cost,
-        "lr_search": repr(asdict(lr_search)) if lr_search is not None else "none",
-        "error_name": runs[0].attrs["error_name"], "surface": repr(surface),
-        "library_version": library_version(), "seed_entropy": str(root.entropy),
-        "seed_spawn_key": str(root.spawn_key),
-    }
+    ds.attrs = provenance(
+        root, surface=surface, dim=surface.dim, optimizers=", ".join(names), epochs=epochs,
+        batch_size=batch_size, evaluations_per_epoch=evaluations_per_epoch, hvp_cost=hvp_cost,
+        diagonals=diagonals, diagonal_probes=diagonal_probes,
+        lr_search=asdict(lr_search) if lr_search is not None else None,
+    )
     return ds
 
 
@@ -460,27 +441,35 @@ def diagonal_similarity(surface, x, *, batch_size: int = 100, probes: int = 10,
     RMSProp is a biased estimate of equilibration, so its cosine with ``D_E`` is high, and
     that Jacobi is not (its diagonal cancels at saddles).
 
+    Parameters
+    ----------
+    surface
+        A surface with ``grad``, ``hvp``, ``n_examples`` and ``minibatch(size, rng=)``.
+    x : array_like, shape (dim,)
+        The point.
+    batch_size : int, default 100
+        Examples per minibatch (capped at ``n_examples``).
+    probes : int, default 10
+        ``k``.
+    rng : None, int, SeedSequence or Generator
+        Source of the minibatches and the probes (:func:`rmt.random.as_generator`).
+
     Returns
     -------
     dict
         ``rmsprop_equilibration``, ``jacobi_equilibration``, ``rmsprop_jacobi``.
     """
-    n = _check_minibatch_surface(surface)
-    if not callable(getattr(surface, "hvp", None)):
-        raise TypeError(f"diagonal_similarity needs surface.hvp; {type(surface).__name__} "
-                        f"has none")
-    x = check_real_array("x", x)
-    if x.shape != (surface.dim,):
-        raise ValueError(f"x must have shape ({surface.dim},); got {x.shape}")
+    n = _check_data_surface(surface, ("grad", "hvp", "minibatch"))
+    x = check_point("x", x, surface.dim)
     batch_size = check_int("batch_size", batch_size, 1)
     batch_size = min(batch_size, n)
     probes = check_int("probes", probes, 1)
-    gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    gen = as_generator(rng)
     g2 = np.zeros(surface.dim)
     vhv = np.zeros(surface.dim)
     hv2 = np.zeros(surface.dim)
     for _ in range(probes):
-        batch = surface.minibatch(batch_size, gen)
+        batch = surface.minibatch(batch_size, rng=gen)
         g = np.asarray(batch.grad(x), dtype=np.float64)
         v = gen.standard_normal(surface.dim)
         hv = np.asarray(batch.hvp(x, v), dtype=np.float64)

@@ -96,10 +96,19 @@ def sturm_count_and_log_det(d, e2, x):
     replaced by ``-_PIVMIN`` as in :func:`sturm_count`; the next pivot is then of order
     ``1 / _PIVMIN`` and the two logarithms cancel, which is the determinant's limit. A zero
     last pivot means ``T - x I`` is singular: the logarithm is ``-inf``.
+
+    The pivots are multiplied rather than their logarithms summed (one logarithm per call,
+    not per pivot): the running product is kept in ``[2^-256, 2^256]`` by exact rescalings by
+    ``2^512`` (counted in ``scale``), and a pivot outside that range (after a zero pivot) adds
+    its own logarithm, so the product never overflows or underflows.
     """
+    big = 2.0**256
+    small = 2.0**-256
     n = d.shape[0]
     count = 0
-    log_det = 0.0
+    prod = 1.0
+    scale = 0
+    extra = 0.0
     q = d[0] - x
     for i in range(n):
         if i > 0:
@@ -110,8 +119,18 @@ def sturm_count_and_log_det(d, e2, x):
             q = -_PIVMIN
         if q < 0.0:
             count += 1
-        log_det += np.log(abs(q))
-    return count, log_det
+        a = abs(q)
+        if small <= a <= big:
+            prod *= a
+            if prod > big:
+                prod *= small * small
+                scale += 512
+            elif prod < small:
+                prod *= big * big
+                scale -= 512
+        else:
+            extra += np.log(a)
+    return count, (np.log(prod) + scale * 0.6931471805599453) + extra
 
 
 @numba.njit(cache=True, nogil=True)

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _ensemble_kernels as _k
-from ._validation import as_generator, check_beta, check_int, check_size
+from ._validation import check_beta, check_int, check_size
+from .random import as_generator
 
 __all__ = ["wigner", "goe", "gue", "gse", "wishart"]
 
@@ -96,8 +97,9 @@ def _gse(n: int, rng: np.random.Generator, real, cplx) -> np.ndarray:
     return np.block([[A, B], [-B.conj(), A.conj()]]).astype(cplx, copy=False)
 
 
-def wigner(n: int, beta: int = 1, entries: str | Callable = "gaussian", rng=None,
-           size: int | tuple[int, ...] | None = None, dtype=np.float64) -> np.ndarray:
+def wigner(n: int, beta: int = 1, *, entries: str | Callable = "gaussian",
+           size: int | tuple[int, ...] | None = None, dtype=np.float64,
+           rng=None) -> np.ndarray:
     """Sample a Wigner matrix (GOE, GUE, GSE or any entry law) of size ``n``.
 
     Parameters
@@ -113,14 +115,14 @@ def wigner(n: int, beta: int = 1, entries: str | Callable = "gaussian", rng=None
         callable ``entries(rng, shape) -> ndarray`` must return i.i.d. real numbers with
         mean 0 and variance 1 (complex entries use two independent draws). Non-Gaussian
         entries need ``beta`` 1 or 2.
-    rng : None, int, SeedSequence or Generator
-        Source of randomness.
     size : int or tuple of int, optional
         Batch shape; the result then has shape ``size + (n, n)``. For Gaussian GOE/GUE a
         batch holds exactly the matrices that successive one-matrix calls on the same
         generator would return.
     dtype : float64 or float32
         Precision of the real (or real and imaginary) parts.
+    rng : None, int, SeedSequence or Generator
+        Source of randomness (:func:`rmt.random.as_generator`).
 
     Returns
     -------
@@ -178,7 +180,7 @@ def wigner(n: int, beta: int = 1, entries: str | Callable = "gaussian", rng=None
     return out
 
 
-def goe(n: int, rng=None, size=None, dtype=np.float64) -> np.ndarray:
+def goe(n: int, *, size=None, dtype=np.float64, rng=None) -> np.ndarray:
     """Gaussian Orthogonal Ensemble: ``wigner(n, beta=1, rng=rng, size=size, dtype=dtype)``.
 
     Real symmetric, H_ij ~ N(0, 1/N) (i < j), H_ii ~ N(0, 2/N); spectrum on [-2, 2].
@@ -193,27 +195,30 @@ def goe(n: int, rng=None, size=None, dtype=np.float64) -> np.ndarray:
     return wigner(n, beta=1, rng=rng, size=size, dtype=dtype)
 
 
-def gue(n: int, rng=None, size=None, dtype=np.float64) -> np.ndarray:
+def gue(n: int, *, size=None, dtype=np.float64, rng=None) -> np.ndarray:
     """Gaussian Unitary Ensemble: ``wigner(n, beta=2, ...)``, complex Hermitian, E|H_ij|^2 = 1/N."""
     return wigner(n, beta=2, rng=rng, size=size, dtype=dtype)
 
 
-def gse(n: int, rng=None, size=None, dtype=np.float64) -> np.ndarray:
+def gse(n: int, *, size=None, dtype=np.float64, rng=None) -> np.ndarray:
     """Gaussian Symplectic Ensemble: ``wigner(n, beta=4, ...)`` as a 2n x 2n complex matrix."""
     return wigner(n, beta=4, rng=rng, size=size, dtype=dtype)
 
 
-def wishart(n: int, m: int, rng=None, size=None, beta: int = 1, dtype=np.float64) -> np.ndarray:
+def wishart(n: int, m: int, *, size=None, beta: int = 1, dtype=np.float64,
+            rng=None) -> np.ndarray:
     """Wishart (Laguerre) matrix W = X X^* / M with X of size N x M, standard Gaussian entries.
 
     Parameters
     ----------
     n, m : int
         N rows and M >= N columns of X; ratio q = N/M in (0, 1].
-    rng, size, dtype
+    size, dtype
         As in :func:`wigner`.
     beta : {1, 2}
         Real (1) or complex (2, E|X_ij|^2 = 1) entries.
+    rng : None, int, SeedSequence or Generator
+        Source of randomness.
 
     Returns
     -------

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_generator, check_int, check_real_array
+from ._validation import check_int, check_real_array
+from .random import as_generator
 
 __all__ = ["LanczosResult", "lanczos"]
 
@@ -68,10 +69,10 @@ def lanczos(
     matvec: Callable[[np.ndarray], np.ndarray],
     dim: int,
     steps: int | None = None,
-    v0=None,
-    rng=None,
     *,
+    v0=None,
     return_basis: bool = False,
+    rng=None,
 ) -> LanczosResult:
     r"""Tridiagonalise a symmetric operator by Lanczos with full reorthogonalisation.
 
@@ -85,10 +86,10 @@ def lanczos(
         Number ``k <= N`` of Lanczos vectors (default ``N``: the whole Krylov space).
     v0 : array_like, shape (dim,), optional
         Start vector (normalised here); default a standard normal vector from ``rng``.
-    rng : None, int, SeedSequence or Generator
-        Source of the start vector when ``v0`` is not given, and of restart vectors.
     return_basis : bool, default False
         Also return the ``N x k`` basis ``Q``.
+    rng : None, int, SeedSequence or Generator
+        Source of the start vector when ``v0`` is not given, and of restart vectors.
 
     Returns
     -------

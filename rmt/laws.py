@@ -1,8 +1,9 @@
 """Limiting spectral laws of the random-matrix ensembles: semicircle and Marchenko–Pastur.
 
-Normalisation (see ``docs/design.md``): Wigner matrices have ``E H_ij^2 = (1 + delta_ij) / N``
-(GOE), so their spectrum fills ``[-2, 2]``; Wishart matrices are ``W = X X^T / M`` with ``X`` an
-``N x M`` matrix of standard normal entries and ``q = N / M <= 1``.
+Normalisation (see ``docs/theory.md`` section 1): Wigner matrices have
+``E H_ij^2 = (1 + delta_ij) / N`` (GOE), so their spectrum fills ``[-2, 2]``; Wishart matrices
+are ``W = X X^T / M`` with ``X`` an ``N x M`` matrix of standard normal entries and
+``q = N / M <= 1``.
 
 ``semicircle``
     The Wigner semicircle law on ``[-2, 2]``, ``rho(x) = sqrt(4 - x^2) / (2 pi)``, as scipy's

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_generator, check_int, check_real_array
+from ._validation import check_int, check_real_array
+from .random import as_generator
 
 __all__ = [
     "spectrum",
@@ -140,12 +141,22 @@ def largest_eigenvalue(samples, n: int, *, beta: int = 1, ax=None, bins: int = 5
     return ax
 
 
-def gaussian_shell(dims=(1, 2, 10, 100, 1000), *, samples: int = 20000, rng=None, ax=None):
+def gaussian_shell(dims=(1, 2, 10, 100, 1000), *, samples: int = 20000, ax=None, rng=None):
     """Norms |x|/sqrt(d) of standard Gaussian vectors concentrate on the shell of radius 1.
 
     In dimension d, |x|^2 is chi-square with d degrees of freedom, so |x|/sqrt(d) has mean
     -> 1 and standard deviation ~ 1/sqrt(2d): almost no mass lies near the mode at 0. The
     sampled histograms are drawn with the exact chi density (:func:`scipy.stats.chi`).
+
+    Parameters
+    ----------
+    dims : int or sequence of int
+        Dimensions d to draw.
+    samples : int
+        Vectors per dimension (at least 2).
+    ax : matplotlib Axes, optional
+    rng : None, int, SeedSequence or Generator
+        Source of randomness (:func:`rmt.random.as_generator`).
     """
     import scipy.stats
 

@@ -58,16 +58,14 @@ import scipy.stats
 import xarray as xr
 
 from ._validation import (
-    as_generator,
-    as_seed_sequence,
     check_int,
     check_positive_float,
     check_real_array,
     check_square,
     check_symmetric,
-    library_version,
 )
 from .ensembles import wishart
+from .random import as_generator, as_seed_sequence, child_generator, provenance
 
 __all__ = [
     "abs_diagonal",
@@ -222,10 +220,10 @@ def estimate_jacobi(
     matvec: Callable[[np.ndarray], np.ndarray],
     dim: int,
     n_samples: int = 100,
-    rng=None,
-    probe: str = "gaussian",
     *,
+    probe: str = "gaussian",
     batched: bool = False,
+    rng=None,
 ) -> np.ndarray:
     """Estimate the Jacobi diagonal ``|diag H|`` from products ``v -> H v``.
 
@@ -239,13 +237,13 @@ def estimate_jacobi(
         Dimension ``n`` of ``H``, at least 1.
     n_samples : int, default 100
         Number of probe vectors ``m``, at least 1.
-    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
-        Source of the probes.
     probe : {"gaussian", "rademacher"}
         Distribution of the probe entries: standard normal, or +-1 with probability 1/2.
     batched : bool, default False
         Whether ``matvec`` accepts blocks of probes. The probes, and so the estimate up to
         rounding, are the same either way.
+    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        Source of the probes (:func:`rmt.random.as_generator`).
 
     Returns
     -------
@@ -291,10 +289,10 @@ def estimate_equilibration(
     matvec: Callable[[np.ndarray], np.ndarray],
     dim: int,
     n_samples: int = 100,
-    rng=None,
-    probe: str = "gaussian",
     *,
+    probe: str = "gaussian",
     batched: bool = False,
+    rng=None,
 ) -> np.ndarray:
     """Estimate the equilibration diagonal ``sqrt(diag(H^2))`` from products ``v -> H v``.
 
@@ -307,13 +305,13 @@ def estimate_equilibration(
         Dimension ``n`` of ``H``, at least 1.
     n_samples : int, default 100
         Number of probe vectors ``m``, at least 1.
-    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
-        Source of the probes.
     probe : {"gaussian", "rademacher"}
         Distribution of the probe entries: standard normal, or +-1 with probability 1/2.
     batched : bool, default False
         Whether ``matvec`` accepts blocks of probes. The probes, and so the estimate up to
         rounding, are the same either way.
+    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        Source of the probes (:func:`rmt.random.as_generator`).
 
     Returns
     -------
@@ -610,10 +608,10 @@ def log_guggenheimer_bound(A):
 def preconditioning_experiment(
     n: int = 100,
     n_matrices: int = 200,
-    rng=None,
     *,
     scale_sigma: float = 0.5,
     aspect: float = 2.0,
+    rng=None,
 ) -> xr.Dataset:
     """Condition-number reduction by Jacobi, equilibration and ``|H|`` on random Hessians.
 
@@ -624,8 +622,9 @@ def preconditioning_experiment(
     2. Eigenvalue magnitudes ``|lambda|`` are the eigenvalues of a Wishart matrix
        ``X X^T / p`` with ``X`` an ``n x p`` standard Gaussian matrix, ``p = ceil(aspect n)``:
        a Marchenko–Pastur spectrum on about ``[(1 - c^{1/2})^2, (1 + c^{1/2})^2]``,
-       ``c = 1/aspect``, the spectrum of a Gauss–Newton / least-squares Hessian. With the
-       default ``aspect = 2``, ``kappa(A)`` is moderate (about 30-60).
+       ``c = 1/aspect``, the spectrum of a Gauss–Newton / least-squares Hessian, whose condition
+       number tends to ``((1 + c^{1/2}) / (1 - c^{1/2}))^2`` (about 34 for the default
+       ``aspect = 2``).
     3. ``A_convex = Q diag(|lambda|) Q^T``; ``A_non-convex = Q diag(s |lambda|) Q^T`` with
        i.i.d. signs ``s_j = +-1`` with probability 1/2 (a saddle of index about ``n/2``): the
        same eigenvectors and the same magnitudes, only the signs differ.
@@ -639,26 +638,21 @@ def preconditioning_experiment(
     The convex and non-convex matrices of one replicate differ only in the eigenvalue signs,
     so the comparison is paired.
 
-    **Choice of scale_sigma.** With ``scale_sigma = 0.5`` the scaling spreads the diagonal of
-    ``H`` over about two decades. Then, at ``n = 100`` (mean over seeds 0-4 of the medians of
-    ``log10_reduction``), all three preconditioners gain about 1.1-1.2 decades in the convex
-    case (Jacobi 1.16, equilibration 1.10, ``abs`` 1.16; ``abs`` equals Jacobi there because
-    ``|H| = H``), while in the non-convex case Jacobi makes the condition number *worse*
-    (-0.17) and equilibration and ``|H|`` improve it (0.56 and 0.64): the talk's picture, "not
-    much difference in the convex case, a sizable difference in the non-convex case".
-
-    The non-convex failure of Jacobi is sign cancellation in
+    **Choice of scale_sigma.** With ``scale_sigma = 0.5`` the scaling ``s_i^2`` of ``H_ii``
+    spreads the diagonal of ``H`` over about two decades. In the convex case the three
+    preconditioners then undo it about equally (``abs`` equals Jacobi, since ``|H| = H``);
+    in the non-convex case Jacobi suffers sign cancellation in
     ``H_ii = s_i^2 sum_j lambda_j q_ij^2``, whose relative size does not depend on
-    ``scale_sigma``: with no scaling at all (``scale_sigma = 0``) no preconditioner has
-    anything to undo (convex: about 0.01 for all three), and Jacobi alone does harm in the
-    non-convex case (-0.92). What does depend on ``scale_sigma``: single-pass row
-    equilibration undoes only part of a large scaling (when off-diagonal entries dominate row
-    ``i``, ``||H_i,:||`` grows like ``s_i`` rather than ``s_i^2``), whereas Jacobi undoes all
-    of it where the diagonal has not cancelled. So for large ``scale_sigma`` every method's
-    reduction grows, Jacobi pulls ahead of equilibration in the convex case, and
-    equilibration's lead over Jacobi in the non-convex case shrinks: at ``scale_sigma = 1``,
-    convex 3.23 (Jacobi) vs 2.68 (equilibration), non-convex 1.42 vs 1.68, with ``|H|`` at
-    2.09 still ahead of both. The default is a moderate mis-scaling, where the effect the talk
+    ``scale_sigma``, and can make the condition number worse, while equilibration and
+    ``|H|`` improve it: the talk's picture, "not much difference in the convex case, a
+    sizable difference in the non-convex case". With ``scale_sigma = 0`` no preconditioner
+    has anything to undo in the convex case, and Jacobi alone does harm in the non-convex one.
+    What does depend on ``scale_sigma``: single-pass row equilibration undoes only part of a
+    large scaling (when off-diagonal entries dominate row ``i``, ``||H_i,:||`` grows like
+    ``s_i`` rather than ``s_i^2``), whereas Jacobi undoes all of it where the diagonal has not
+    cancelled. So for large ``scale_sigma`` every method's reduction grows, Jacobi pulls ahead
+    of equilibration in the convex case, and equilibration's lead over Jacobi in the
+    non-convex case shrinks. The default is a moderate mis-scaling, where the effect the talk
     is about, and not the limits of single-pass equilibration, dominates; the other regimes
     are one argument away.
 
@@ -668,15 +662,16 @@ def preconditioning_experiment(
         Matrix dimension, at least 1.
     n_matrices : int, default 200
         Number of replicates, at least 1.
-    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
-        Root of the randomness. Replicate ``j`` uses the ``j``-th child of one
-        ``SeedSequence`` (``spawn_key + (j,)``), so its matrices do not depend on
-        ``n_matrices`` and the same seed gives an identical dataset. A ``Generator`` is used
-        only to draw the root entropy.
     scale_sigma : float, default 0.5
         Standard deviation of ``log s_i`` in the bad scaling ``S``; ``>= 0``.
     aspect : float, default 2.0
         Columns per row ``p / n`` of the Wishart matrix giving the magnitudes; ``>= 1``.
+    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        Root of the randomness (:func:`rmt.random.as_seed_sequence`). Replicate ``j`` uses
+        the keyed child ``rmt.random.child(root, j)``, so its matrices do not depend on
+        ``n_matrices`` and the same seed gives an identical dataset. A ``Generator`` is used
+        only to draw the root entropy, which ``attrs`` records
+        (:func:`rmt.random.seed_from_provenance` gives the root back).
 
     Returns
     -------
@@ -713,8 +708,7 @@ def preconditioning_experiment(
 
     log10_condition = np.empty((len(_KINDS), len(_PRECONDITIONERS), n_matrices))
     for j in range(n_matrices):
-        child = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, j))
-        H = _experiment_matrices(np.random.default_rng(child), n, p, scale_sigma)
+        H = _experiment_matrices(child_generator(root, j), n, p, scale_sigma)
         w, V = np.linalg.eigh(H)
         d = np.stack(
             [
@@ -759,14 +753,8 @@ def preconditioning_experiment(
         attrs={
             "title": "Diagonal preconditioning of convex and non-convex random Hessians",
             "source": "rmt.preconditioning.preconditioning_experiment",
-            "library": "rmt-landscapes",
-            "library_version": library_version(),
-            "seed_entropy": str(root.entropy),
-            "seed_spawn_key": str(tuple(root.spawn_key)),
-            "n": n,
-            "n_matrices": n_matrices,
-            "scale_sigma": scale_sigma,
-            "aspect": aspect,
+            **provenance(root, n=n, n_matrices=n_matrices, scale_sigma=scale_sigma,
+                         aspect=aspect),
             "wishart_columns": p,
             "protocol": (
                 "H = S A S; S = diag(exp(scale_sigma z)); A = Q diag(lambda) Q^T, Q Haar on "

@@ -4,7 +4,7 @@
   one Sturm count per matrix: O(N) time, O(N) memory, nothing dense.
 - :func:`sample_largest`: the largest eigenvalue, from the top-left block of about
   10 N^(1/3) rows of the beta-Hermite model, where the top eigenvector lives (Edelman &
-  Persson 2005), so N = 10^8 costs milliseconds.
+  Persson 2005), so N = 10^8 needs a block of only 4642 rows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _counting_kernels as _k
-from ._validation import as_generator, check_beta, check_int, check_real_array, check_size
+from ._validation import check_beta, check_int, check_real_array, check_size
+from .random import as_generator
 from .tridiagonal import draw_hermite_raw
 
 __all__ = ["sample_index", "sample_largest", "edge_block_size"]
@@ -28,8 +29,8 @@ def _chunks(n: int, total: int):
         yield start, min(per, total - start)
 
 
-def sample_index(n: int, size: int | tuple[int, ...] | None = None, beta: float = 1,
-                 rng=None, threshold: float = 0.0) -> int | np.ndarray:
+def sample_index(n: int, *, size: int | tuple[int, ...] | None = None, beta: float = 1,
+                 threshold: float = 0.0, rng=None) -> int | np.ndarray:
     """Sample the index of Wigner matrices of size ``n`` (number of eigenvalues below 0).
 
     Parameters
@@ -40,11 +41,11 @@ def sample_index(n: int, size: int | tuple[int, ...] | None = None, beta: float 
         Number (shape) of independent matrices; None for one.
     beta : float > 0
         Dyson index (1: GOE, 2: GUE, 4: GSE, or any beta-ensemble).
-    rng : None, int, SeedSequence or Generator
-        Source of randomness.
     threshold : float
         Count eigenvalues below this value instead of 0 (library normalisation: semicircle
         on [-2, 2]).
+    rng : None, int, SeedSequence or Generator
+        Source of randomness (:func:`rmt.random.as_generator`).
 
     Returns
     -------
@@ -89,8 +90,8 @@ def edge_block_size(n: int) -> int:
     return min(n, int(np.ceil(10.0 * np.cbrt(n))))
 
 
-def sample_largest(n: int, size: int | tuple[int, ...] | None = None, beta: float = 1,
-                   rng=None, block: int | None = None) -> float | np.ndarray:
+def sample_largest(n: int, *, size: int | tuple[int, ...] | None = None, beta: float = 1,
+                   block: int | None = None, rng=None) -> float | np.ndarray:
     """Sample the largest eigenvalue of Wigner matrices of size ``n`` (up to 10^8 and beyond).
 
     Parameters
@@ -101,11 +102,11 @@ def sample_largest(n: int, size: int | tuple[int, ...] | None = None, beta: floa
         Number (shape) of independent samples.
     beta : float > 0
         Dyson index.
-    rng : None, int, SeedSequence or Generator
-        Source of randomness.
     block : int, optional
         Rows of the top-left block to keep; default :func:`edge_block_size` (10 N^(1/3)).
         ``block=n`` uses the whole matrix.
+    rng : None, int, SeedSequence or Generator
+        Source of randomness (:func:`rmt.random.as_generator`).
 
     Returns
     -------

@@ -63,16 +63,9 @@ import scipy.linalg
 import scipy.sparse.linalg
 import xarray as xr
 
-from ._validation import (
-    as_generator,
-    as_seed_sequence,
-    check_int,
-    check_positive_float,
-    check_real_array,
-    check_symmetric,
-    library_version,
-)
+from ._validation import check_int, check_positive_float, check_real_array, check_symmetric
 from .lanczos import lanczos
+from .random import as_generator, as_seed_sequence, child_generator, provenance
 
 __all__ = ["ExtremeEigenvalues", "SpectralDensity", "extreme_eigenvalues", "spectral_density"]
 
@@ -95,13 +88,6 @@ _DEFAULT_BINS = 512
 _GRID_MARGIN = 4.0
 #: Largest number of kernel evaluations held in memory at once when smoothing.
 _CHUNK = 1 << 22
-
-
-def _child_generator(root: np.random.SeedSequence, j: int) -> np.random.Generator:
-    """The generator of probe ``j``: child ``j`` of ``root``, whatever the number of probes."""
-    return np.random.default_rng(
-        np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, j))
-    )
 
 
 def _checked(matvec: Callable, v: np.ndarray, dim: int) -> np.ndarray:
@@ -180,10 +166,11 @@ class SpectralDensity:
         Size ``N`` of the operator.
     kernel_width : float
         Standard deviation of the smoothing kernel.
-    seed_entropy : str
-        Entropy of the root ``SeedSequence`` of the probes (``"none"`` for ``"exact"``).
-    seed_spawn_key : tuple of int
-        Spawn key of that root; probe ``l`` uses its child ``spawn_key + (l,)``.
+    seed : numpy.random.SeedSequence
+        The root of the probes: probe ``l`` uses the keyed child
+        ``rmt.random.child(seed, l)``. Passing it back as ``rng=`` with the same parameters
+        reproduces the result; it is recorded (also for ``"exact"``, which draws nothing)
+        in the provenance of :meth:`to_xarray`.
 
     Notes
     -----
@@ -207,8 +194,7 @@ class SpectralDensity:
     probes: int
     dim: int
     kernel_width: float
-    seed_entropy: str
-    seed_spawn_key: tuple[int, ...]
+    seed: np.random.SeedSequence
 
     def __post_init__(self):
         for name in ("nodes", "weights", "grid", "density"):
@@ -291,8 +277,10 @@ class SpectralDensity:
         -------
         xarray.Dataset
             ``density`` over ``eigenvalue`` (the grid); ``nodes`` and ``weights`` over
-            ``("probe", "node")``; method, steps, probes, dimension, kernel width, seed and
-            provenance in ``attrs``.
+            ``("probe", "node")``; in ``attrs`` the provenance
+            (:func:`rmt.random.provenance`: library version, seed, and the method, dimension,
+            steps, probes and kernel width), from which
+            :func:`rmt.random.seed_from_provenance` gives :attr:`seed` back.
         """
         return xr.Dataset(
             data_vars={
@@ -320,16 +308,9 @@ class SpectralDensity:
             attrs={
                 "title": "Spectral density of a symmetric operator",
                 "source": "rmt.spectral_density.spectral_density",
-                "library": "rmt-landscapes",
-                "library_version": library_version(),
-                "method": self.method,
-                "steps": self.steps,
-                "probes": self.probes,
-                "dim": self.dim,
-                "kernel_width": self.kernel_width,
+                **provenance(self.seed, method=self.method, dim=self.dim, steps=self.steps,
+                             probes=self.probes, kernel_width=self.kernel_width),
                 "probe_distribution": "rademacher / sqrt(dim)" if self._sampled else "none",
-                "seed_entropy": self.seed_entropy,
-                "seed_spawn_key": str(self.seed_spawn_key),
                 "references": (
                     "Ubaru, Chen & Saad (2017), SIAM J. Matrix Anal. Appl. 38, 1075; "
                     "Ghorbani, Krishnan & Xiao (2019), ICML, arXiv:1901.10159"
@@ -357,10 +338,10 @@ def spectral_density(
     method: str = "slq",
     steps: int | None = None,
     probes: int | None = None,
-    rng=None,
     grid=None,
     bins: int | None = None,
     kernel_width: float | None = None,
+    rng=None,
 ) -> SpectralDensity:
     r"""The spectral density of a symmetric operator by stochastic Lanczos quadrature.
 
@@ -378,10 +359,6 @@ def spectral_density(
         Lanczos steps ``s`` per probe, ``1 <= s <= N``; default ``min(N, 80)``. SLQ only.
     probes : int, optional
         Number ``n_v >= 1`` of probe vectors; default 10. SLQ only.
-    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
-        Root of the probes. Probe ``l`` is drawn from the ``l``-th child of one
-        ``SeedSequence`` (``spawn_key + (l,)``), so it does not depend on ``probes`` or on the
-        order of evaluation, and a seed reproduces the result exactly.
     grid : array_like, shape (G,), optional
         Points at which to evaluate the smoothed density. Default: ``bins`` equally spaced
         points from 4 kernel widths below the smallest node to 4 above the largest.
@@ -394,6 +371,12 @@ def spectral_density(
         rule, whose nodes are ``O(range / s)`` apart; a kernel much narrower than that shows
         single Ritz values, not a density. (If all nodes coincide, the range is replaced by
         ``max(|theta|, 1)``.)
+    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        Root of the probes (:func:`rmt.random.as_seed_sequence`). Probe ``l`` is drawn from
+        the keyed child ``rmt.random.child(root, l)``, so it does not depend on ``probes`` or
+        on the order of evaluation, and a seed reproduces the result exactly. The root is
+        recorded as :attr:`SpectralDensity.seed`, fresh OS entropy included when ``rng`` is
+        None.
 
     Returns
     -------
@@ -482,12 +465,11 @@ def spectral_density(
     if method == "exact":
         nodes = np.linalg.eigvalsh(_assemble(lambda v: _checked(matvec, v, dim), dim))[None, :]
         weights = np.full((1, dim), 1.0 / dim)
-        seed_entropy, spawn_key = "none", ()
     else:
         nodes = np.empty((probes, steps))
         weights = np.empty((probes, steps))
         for p in range(probes):
-            gen = _child_generator(root, p)
+            gen = child_generator(root, p)
             z = 2.0 * gen.integers(0, 2, size=dim) - 1.0
             res = lanczos(matvec, dim, steps, v0=z, rng=gen)
             if steps == 1:
@@ -496,7 +478,6 @@ def spectral_density(
                 theta, y = scipy.linalg.eigh_tridiagonal(res.alpha, res.beta)
             nodes[p] = theta
             weights[p] = y[0] ** 2
-        seed_entropy, spawn_key = str(root.entropy), tuple(root.spawn_key)
 
     if kernel_width is None:
         spread = float(nodes.max() - nodes.min())
@@ -509,8 +490,7 @@ def spectral_density(
     density = _smooth(nodes.ravel(), weights.ravel(), grid, kernel_width, 1.0 / probes)
     return SpectralDensity(
         nodes=nodes, weights=weights, grid=grid, density=density, method=method, steps=steps,
-        probes=probes, dim=dim, kernel_width=kernel_width, seed_entropy=seed_entropy,
-        seed_spawn_key=spawn_key,
+        probes=probes, dim=dim, kernel_width=kernel_width, seed=root,
     )
 
 

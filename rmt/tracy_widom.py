@@ -363,12 +363,11 @@ def tracy_widom(beta: float = 1) -> rv_continuous:
 
     the two conventions differing by :math:`2^{1/6}`. The normalisation is the edge scaling
     :math:`n^{1/6}(\lambda_{max} - 2 \sqrt n)` of the beta-Hermite ensemble with weight
-    :math:`e^{-\beta \lambda^2 / 4}` (Ramírez, Rider & Virág 2011), and simulation agrees:
-    for the beta = 4 tridiagonal model at N = 16000 (4000 samples), :math:`N^{2/3}
-    (\lambda_{max} - 2)` has mean -2.060 +- 0.010 and variance 0.410, against
-    :math:`2^{-1/6}` times the moments above, -2.0552 and 0.41092 (a dense GSE at N = 150
-    gives -2.024 +- 0.015). That variable is ``tracy_widom(4)(scale=2**(-1/6))``, with cdf
-    ``tracy_widom(4).cdf(2**(1/6) * s)``. For beta = 1, 2 no such factor arises:
+    :math:`e^{-\beta \lambda^2 / 4}` (Ramírez, Rider & Virág 2011), so
+    :math:`N^{2/3}(\lambda_{max} - 2)` has :math:`2^{-1/6}` times the mean above and
+    :math:`2^{-1/3}` times the variance (-2.0552 and 0.41092). That variable is
+    ``tracy_widom(4)(scale=2**(-1/6))``, with cdf ``tracy_widom(4).cdf(2**(1/6) * s)``.
+    For beta = 1, 2 no such factor arises:
     :math:`\lambda_{max} \approx 2 + N^{-2/3} TW_\beta`.
 
     References

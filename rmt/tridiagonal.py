@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_generator, check_beta, check_int, check_positive_float, check_size
+from ._validation import check_beta, check_int, check_positive_float, check_size
+from .random import as_generator
 
 __all__ = ["hermite_tridiagonal", "laguerre_tridiagonal"]
 
@@ -33,8 +34,9 @@ def draw_hermite_raw(rng: np.random.Generator, n: int, beta: float, rows: int,
     return z, g
 
 
-def hermite_tridiagonal(n: int, beta: float = 1, rng=None,
-                        size: int | tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def hermite_tridiagonal(n: int, beta: float = 1, *,
+                        size: int | tuple[int, ...] | None = None,
+                        rng=None) -> tuple[np.ndarray, np.ndarray]:
     """Sample the beta-Hermite tridiagonal model, scaled to the semicircle on [-2, 2].
 
     Parameters
@@ -43,10 +45,10 @@ def hermite_tridiagonal(n: int, beta: float = 1, rng=None,
         Matrix size.
     beta : float > 0
         Dyson index; any positive value.
-    rng : None, int, SeedSequence or Generator
-        Source of randomness.
     size : int or tuple of int, optional
         Batch shape.
+    rng : None, int, SeedSequence or Generator
+        Source of randomness (:func:`rmt.random.as_generator`).
 
     Returns
     -------
@@ -83,9 +85,9 @@ def hermite_tridiagonal(n: int, beta: float = 1, rng=None,
     return d.reshape(batch + (n,)), e.reshape(batch + (n - 1,))
 
 
-def laguerre_tridiagonal(n: int, m: float, beta: float = 1, rng=None,
-                         size: int | tuple[int, ...] | None = None
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def laguerre_tridiagonal(n: int, m: float, beta: float = 1, *,
+                         size: int | tuple[int, ...] | None = None,
+                         rng=None) -> tuple[np.ndarray, np.ndarray]:
     """Sample the beta-Laguerre (Wishart) tridiagonal model, scaled like W = X X^T / M.
 
     Parameters
@@ -97,7 +99,7 @@ def laguerre_tridiagonal(n: int, m: float, beta: float = 1, rng=None,
         ratio q = N/M.
     beta : float > 0
         Dyson index.
-    rng, size
+    size, rng
         As in :func:`hermite_tridiagonal`.
 
     Returns

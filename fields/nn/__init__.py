@@ -3,7 +3,9 @@
 A network's training loss is a surface over its flat parameter vector, with exact gradient
 (back-propagation), Hessian-vector product (Pearlmutter's R-operator), Gauss–Newton-vector
 product and dense Hessian (:mod:`fields.nn.mlp`); minibatch views give the stochastic
-gradients of SGD-style optimisers.
+gradients of SGD-style optimisers. Both networks are :class:`fields.DataSurface` objects, each
+with the task error it defines itself (``task_error``: a classification error rate, a
+reconstruction error, NaN when the loss defines none).
 """
 
 from .activations import ACTIVATIONS

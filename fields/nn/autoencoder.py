@@ -93,3 +93,7 @@ class Autoencoder(MLP):
         figure Martens 2010 reports), whatever the training loss."""
         x_hat = self.predict(w)
         return float(np.mean(np.sum((x_hat - self._x) ** 2, axis=1)))
+
+    def task_error(self, w) -> float:
+        """The autoencoder's task error: its :meth:`reconstruction_error` at ``w``."""
+        return self.reconstruction_error(w)

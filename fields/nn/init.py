@@ -23,7 +23,7 @@ INITS = ("glorot", "sparse")
 SPARSE_CONNECTIONS = 15
 
 
-def initial_layer(init: str, n_in: int, n_out: int, activation: str,
+def initial_layer(init: str, n_in: int, n_out: int, activation: str, *,
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``W`` (``n_in x n_out``) and biases ``b`` of one affine layer."""
     if init == "glorot":

@@ -50,7 +50,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from rmt._validation import as_generator, check_int, check_real_array
+from rmt._validation import check_int, check_real_array
+from rmt.random import as_generator
 
 from .activations import ACTIVATIONS, activate, second_derivative
 from .init import INITS, initial_layer
@@ -152,7 +153,10 @@ class MLP:
 
     Notes
     -----
-    Every method taking ``w`` refuses a vector of the wrong length or with NaN/Inf. The
+    A network is a :class:`fields.DataSurface`: besides the surface members it has
+    :attr:`n_examples`, :attr:`w0`, :meth:`minibatch`, :meth:`batches` and
+    :meth:`task_error` (the classification error rate for the softmax loss, NaN for the
+    others). Every method taking ``w`` refuses a vector of the wrong length or with NaN/Inf. The
     module docstring gives the back-propagation and R-operator recursions; sources:
     Rumelhart, Hinton & Williams (1986); Pearlmutter (1994); Schraudolph (2002).
 
@@ -198,7 +202,7 @@ class MLP:
         acts = (*self._activations, "linear")
         self._w0 = np.concatenate([
             np.concatenate([w.ravel(), b]) for w, b in (
-                initial_layer(init, n_in, n_out, act, gen)
+                initial_layer(init, n_in, n_out, act, rng=gen)
                 for (n_in, n_out), act in zip(self._shapes, acts, strict=True))
         ])
         self._w0.setflags(write=False)
@@ -486,6 +490,18 @@ class MLP:
         z = self._forward(self._unpack(self._point("w", w)), self._x)[0]
         return float(np.mean(np.argmax(z, axis=1) != self._t))
 
+    def task_error(self, w) -> float:
+        """The error this network defines at ``w`` (the :class:`fields.DataSurface` member).
+
+        The classification error rate (:meth:`error_rate`) for the softmax cross-entropy
+        loss; NaN for the other losses, which define no task error of their own (a
+        subclass such as :class:`fields.nn.Autoencoder` defines its own).
+        """
+        w = self._point("w", w)
+        if self._loss == "softmax-cross-entropy":
+            return self.error_rate(w)
+        return float("nan")
+
     def subset(self, indices: ArrayLike) -> MLP:
         """The same network on the examples ``indices`` (same parameters, same ``w0``)."""
         idx = np.asarray(indices)
@@ -497,7 +513,7 @@ class MLP:
         view._x, view._t = self._x[idx], self._t[idx]
         return view
 
-    def minibatch(self, size: int, rng=None) -> MLP:
+    def minibatch(self, size: int, *, rng=None) -> MLP:
         """The network on ``size`` examples drawn without replacement (for stochastic steps)."""
         size = check_int("size", size, 1)
         if size > self.n_examples:
@@ -505,7 +521,7 @@ class MLP:
                              f"({self.n_examples}); got {size}")
         return self.subset(as_generator(rng).choice(self.n_examples, size, replace=False))
 
-    def batches(self, size: int, rng=None) -> Iterator[MLP]:
+    def batches(self, size: int, *, rng=None) -> Iterator[MLP]:
         """One epoch: the examples shuffled and cut into minibatches of ``size`` (last one
         smaller when ``size`` does not divide ``n``)."""
         size = check_int("size", size, 1)

@@ -26,6 +26,8 @@ __all__ = [
     "Claim",
     "Experiment",
     "SweepInterrupted",
+    "claims_table",
+    "figure_rng",
     "get_experiment",
     "list_experiments",
     "register_experiment",
@@ -35,6 +37,8 @@ __all__ = [
 
 _WHERE = {
     "Claim": "reproduction",
+    "claims_table": "reproduction",
+    "figure_rng": "reproduction",
     "reproduce": "reproduction",
     "Experiment": "registry",
     "get_experiment": "registry",

@@ -9,9 +9,15 @@ __all__ = ["main"]
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from .reproduction import reproduce
+    from .reproduction import _select, reproduce
 
-    claims = reproduce(args.out, quick=args.quick, rng=args.rng)
+    only = None if args.only is None else [n.strip() for n in args.only.split(",") if n.strip()]
+    try:
+        _select(only)
+    except (LookupError, ValueError) as exc:
+        print(f"rmt reproduce: error: {exc}", file=sys.stderr)
+        return 2
+    claims = reproduce(args.out, quick=args.quick, only=only, rng=args.rng)
     laws = [c for c in claims if c.kind == "law"]
     observations = [c for c in claims if c.kind != "law"]
     failed = [c for c in laws if not c.agrees]
@@ -69,7 +75,7 @@ def _sweep(args: argparse.Namespace) -> int:
         return 2
     try:
         grid = _parse_sets(args.set)
-        ds = sweep(args.experiment, grid, args.replicates, args.rng, workers=args.workers,
+        ds = sweep(args.experiment, grid, args.replicates, rng=args.rng, workers=args.workers,
                    scheduler=args.scheduler, out=args.out, resume=args.resume,
                    progress=None if not args.quiet else False)
     except SweepInterrupted as exc:
@@ -181,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                          "of claims (theory vs measured)")
     rep.add_argument("--out", default="results", help="output folder (default: results)")
     rep.add_argument("--quick", action="store_true", help="reduced sizes, for a laptop")
+    rep.add_argument("--only", default=None, metavar="NAME[,NAME...]",
+                     help="draw only these figures (names of the PNG files, without .png)")
     rep.add_argument("--rng", type=int, default=0, help="root seed (default: 0)")
     rep.set_defaults(func=_reproduce)
     sw = sub.add_parser("sweep", help="run an experiment over a grid of parameters and "

@@ -202,10 +202,11 @@ def _open_store(out: Path, fingerprint: str, resume: bool):
     return group
 
 
-def sweep(experiment, grid: Mapping | None = None, replicates: int = 1, rng=None, *,
+def sweep(experiment, grid: Mapping | None = None, replicates: int = 1, *,
           workers: int | None = 1, client=None, scheduler: str | None = None,
           out: str | os.PathLike | None = None, resume: bool = False,
-          cells_per_task: int | None = None, progress: bool | None = None) -> xr.Dataset:
+          cells_per_task: int | None = None, progress: bool | None = None,
+          rng=None) -> xr.Dataset:
     """Run ``experiment`` on every cell of ``grid x replicates`` and gather one Dataset.
 
     Parameters
@@ -218,8 +219,6 @@ def sweep(experiment, grid: Mapping | None = None, replicates: int = 1, rng=None
         experiment's defaults.
     replicates : int
         Cells per grid point, ``>= 1``.
-    rng : None, int, SeedSequence or Generator
-        Root of every cell's seed (module docstring).
     workers : int or None, default 1
         Local processes; ``None``: all cores. Ignored with ``client`` or ``scheduler``.
     client : dask.distributed.Client, optional
@@ -234,6 +233,8 @@ def sweep(experiment, grid: Mapping | None = None, replicates: int = 1, rng=None
         Replicates per task (default: about eight tasks per worker for each grid point).
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
+    rng : None, int, SeedSequence or Generator
+        Root of every cell's seed (module docstring).
 
     Returns
     -------

@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from fields import GaussianField, SquaredExponential
-from optim.critical import find_critical_points
+from optim.critical import Certificate, Solver, find_critical_points
 
 METHODS = ("newton-mr", "newton", "gradient-norm")
 
@@ -36,14 +36,15 @@ def measure(dim: int, n_starts: int, features_per_dim: int, lbfgs_iter: int) -> 
     starts = np.random.default_rng(1).standard_normal((n_starts, dim))
     # The scales of a default run, fixed for all methods (one certificate for everyone); this
     # call also compiles the kernels.
-    probe = find_critical_points(field, n_starts=2, starts="random", rng=0, max_iter=1)
-    scales = {"grad_scale": probe.attrs["grad_scale"], "hess_scale": probe.attrs["hess_scale"]}
+    probe = find_critical_points(field, 2, starts="random", solver=Solver(max_iter=1), rng=0)
+    scales = Certificate(grad_scale=probe.attrs["grad_scale"],
+                         hess_scale=probe.attrs["hess_scale"])
     out = {}
     for method in METHODS:
-        extra = {"max_iter": lbfgs_iter} if method == "gradient-norm" else {}
+        solver = Solver(max_iter=lbfgs_iter) if method == "gradient-norm" else Solver()
         t0 = time.perf_counter()
-        cps = find_critical_points(field, method=method, starts=starts, rng=0, **scales,
-                                   **extra)
+        cps = find_critical_points(field, method=method, starts=starts, certificate=scales,
+                                   solver=solver, rng=0)
         out[method] = (int(cps.attrs["n_critical"]), time.perf_counter() - t0, cps)
     return out
 
@@ -54,7 +55,7 @@ def main(argv=None) -> None:
     parser.add_argument("--starts", type=int, default=20)
     parser.add_argument("--features-per-dim", type=int, default=300)
     parser.add_argument("--lbfgs-iter", type=int, default=5000,
-                        help="max_iter of the L-BFGS baseline (find_critical_points' default)")
+                        help="Solver.max_iter of the L-BFGS baseline (its default)")
     args = parser.parse_args(argv)
     res = measure(args.dim, args.starts, args.features_per_dim, args.lbfgs_iter)
     m = args.features_per_dim * args.dim

@@ -150,6 +150,26 @@ def test_broken_user_surface_fails(member, factor, failure):
     assert "FAILED" in str(report)
 
 
+def test_minimal_surface_of_the_protocol_is_checked():
+    # A user's class with only dim, value, grad and hvp (the fields.Surface protocol): the
+    # optional members are absent, so their checks are not run.
+    class Bowl:
+        dim = 3
+
+        def value(self, x):
+            return float(np.sum(np.cosh(x)))
+
+        def grad(self, x):
+            return np.sinh(x)
+
+        def hvp(self, x, v):
+            return np.cosh(x) * v
+
+    report = check_derivatives(Bowl(), rng=0)
+    assert report.ok, str(report)
+    assert set(report.checks) == {"grad", "hvp"} and report.value_and_grad_error is None
+
+
 def test_nonsymmetric_hessian_fails():
     class Skewed(Quadratic):
         def hess(self, x):
@@ -199,7 +219,7 @@ def test_refuses_nonsense(surface, kwargs, error, match):
 def test_refuses_surfaces_it_cannot_use():
     fractional = Quadratic(2)
     fractional.dim = 2.0
-    with pytest.raises(TypeError, match="surface.dim must be an integer"):
+    with pytest.raises(TypeError, match="integer attribute dim"):
         check_derivatives(fractional)
 
     class WrongShape(Quadratic):

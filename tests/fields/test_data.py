@@ -18,9 +18,10 @@ import scipy.io
 from scipy import ndimage
 from scipy.interpolate import make_interp_spline
 
-from fields import data
 from fields.data import (
+    curves,
     download,
+    downloads,
     load_cifar10,
     load_curves_mat,
     load_digits,
@@ -308,9 +309,9 @@ def reference_curves(points, size, width):
 
 def test_natural_spline_matches_scipy():
     points = np.random.default_rng(4).uniform(0, 27, size=(20, 5, 2))
-    t, coef = data._natural_spline(points)
+    t, coef = curves._natural_spline(points)
     u = np.linspace(0.0, 1.0, 57)
-    values = data._spline_values(t, coef, np.broadcast_to(u, (20, 57)))
+    values = curves._spline_values(t, coef, np.broadcast_to(u, (20, 57)))
     for i in range(20):
         ref = make_interp_spline(t[i], points[i], k=3, bc_type="natural")(u)
         np.testing.assert_allclose(values[i], ref, rtol=0, atol=1e-12)
@@ -431,7 +432,7 @@ def serve(monkeypatch, server, name, files):
     for filename, payload in files.items():
         (server / filename).write_bytes(payload)
         table.append((filename, (server / filename).as_uri(), hashlib.sha256(payload).hexdigest()))
-    monkeypatch.setitem(data._SOURCES, name, tuple(table))
+    monkeypatch.setitem(downloads._SOURCES, name, tuple(table))
 
 
 def test_download_mnist(monkeypatch, tmp_path):
@@ -462,8 +463,8 @@ def test_download_mnist(monkeypatch, tmp_path):
 
 def test_download_checksum_mismatch(monkeypatch, tmp_path):
     serve(monkeypatch, tmp_path / "server", "mnist", {"train-images-idx3-ubyte.gz": b"payload"})
-    filename, url, _ = data._SOURCES["mnist"][0]
-    monkeypatch.setitem(data._SOURCES, "mnist", ((filename, url, "0" * 64),))
+    filename, url, _ = downloads._SOURCES["mnist"][0]
+    monkeypatch.setitem(downloads._SOURCES, "mnist", ((filename, url, "0" * 64),))
     with pytest.raises(ValueError, match="checksum mismatch.*deleted"):
         download("mnist", tmp_path / "cache")
     assert list((tmp_path / "cache" / "mnist").iterdir()) == []

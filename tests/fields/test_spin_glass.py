@@ -1,6 +1,8 @@
-"""Spherical p-spin glass: exact Riemannian derivatives, covariance, and ABC's thresholds."""
+"""Spherical p-spin glass: exact Riemannian derivatives, covariance, ABC's thresholds, and the
+index law of critical points (the Hessian's conditional law, asymptotic and finite-N)."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -13,6 +15,8 @@ from fields.spin_glass import (
     _symmetrise,
     asymptotic_index_fraction,
     complexity,
+    hessian_law,
+    kac_rice_index,
     layer_energies,
     thresholds,
 )
@@ -219,6 +223,76 @@ def test_index_fraction():
                                rmt.semicircle_index_fraction(-p * u, 2 * np.sqrt(6)))
 
 
+def test_hessian_law_of_a_mixture_matches_the_surface():
+    # The conditional law of hessian_law, checked on the surface itself: at one point of
+    # n = 3000 independent glasses (N = 6, xi(q) = q^2 + q^4: xi = 2, xi' = 6, xi'' = 14),
+    # Var H = N xi; the mean Hessian eigenvalue tau = tr(Hess) / (N - 1) regresses on u = H / N
+    # with slope -xi'/xi = -3 and residual variance 2 xi'' / ((N-1) N) + B / N = 28/30 + 2/6
+    # (the common shift, B = 2: without it the residual would be 28/30, 10 standard errors
+    # lower); an off-diagonal entry has variance xi'' / N. Sample variances of n Gaussians
+    # have relative standard error sqrt(2 / n) = 2.6 %; all within 4.5 standard errors.
+    mixture, dim, n = {2: 1.0, 4: 1.0}, 6, 3000
+    law = hessian_law(mixture=mixture)
+    assert law == pytest.approx((math.sqrt(14.0), -3.0, 2.0))
+    x = np.zeros(dim)
+    x[0] = 1.0
+    values, taus, offdiag = np.empty(n), np.empty(n), np.empty(n)
+    for k in range(n):
+        glass = SphericalSpinGlass(dim, mixture=mixture, rng=k)
+        h = glass.hess(x)
+        values[k], taus[k], offdiag[k] = glass.value(x), np.trace(h) / (dim - 1), h[0, 1]
+    rel = 4.5 * math.sqrt(2 / n)
+    assert np.var(values) / dim == pytest.approx(2.0, rel=rel)
+    u = values / dim
+    slope = np.cov(u, taus)[0, 1] / np.var(u, ddof=1)
+    resid = taus - taus.mean() - slope * (u - u.mean())
+    resid_var = np.sum(resid**2) / (n - 2)
+    assert abs(slope - law.slope) < 4.5 * math.sqrt(resid_var / (n * np.var(u)))
+    assert resid_var == pytest.approx(2 * 14.0 / (5 * 6) + 2.0 / 6, rel=rel)
+    assert np.var(offdiag) == pytest.approx(14.0 / 6, rel=rel)
+
+
+def test_hessian_law_pure_and_single_degree():
+    assert hessian_law(3) == (math.sqrt(6.0), -3.0, 0.0)
+    assert hessian_law(mixture={4: 2.0, 3: 0.0}) == (2.0 * math.sqrt(12.0), -4.0, 0.0)
+
+
+def test_spin_glass_kac_rice_tends_to_the_asymptotic_law():
+    # The finite-N estimate differs from F_sc(p u / (2 sqrt(p (p-1)))) by O(1/N) (measured:
+    # at most 0.33 / N at N = 50, 100, 200, 400); checked at N = 200 with 1 / N plus four
+    # standard errors, and at u = 0, where the law is symmetric, against exactly 1/2.
+    u = np.array([-1.5, -1.0, -0.5, 0.0, 0.5, 1.0])
+    est = kac_rice_index(3, 200, u, n_samples=1000, rng=np.random.default_rng(0))
+    np.testing.assert_array_less(np.abs(est.value - asymptotic_index_fraction(3, u)),
+                                 1 / 200 + 4 * est.stderr)
+    assert abs(est.value[3] - 0.5) <= 4 * est.stderr[3]
+    # Below -E_inf the critical points are minima up to O(1/N) outliers, above +E_inf maxima.
+    low = kac_rice_index(3, 200, [-1.8, 1.8], n_samples=300, rng=np.random.default_rng(1))
+    assert low.value[0] < 0.002 and low.value[1] > 0.998
+    # A wrong shift (+p u instead of -p u) would mirror the curve.
+    assert est.value[0] < 0.05 and est.value[-1] > 0.8
+    scalar = kac_rice_index(3, 20, 0.0, n_samples=20, rng=0)
+    assert isinstance(scalar.value, float) and scalar.dim == 20 and scalar.n_samples == 20
+
+
+def test_mixture_kac_rice_tends_to_the_tilted_law():
+    # xi(q) = q^2 + q^6 / 4: B = 3.2 and R = 2 sqrt(xi'') = 6.16 give the Kac-Rice tilt
+    # T = slope u R^2 / (R^2 - 2 B) = 1.2 slope u. At N = 200 the finite-N estimate (which
+    # integrates over the common shift, independent of the asymptotic formula) is within
+    # 1 / N plus four standard errors of the tilted law, and at least 10 standard errors
+    # away from the untilted F_sc(-slope u / R).
+    mixture = {2: 1.0, 6: 0.5}
+    u = np.array([-1.2, -0.6, 0.4])
+    est = kac_rice_index(2, 200, u, mixture=mixture, n_samples=600, rng=200)
+    tilted = asymptotic_index_fraction(2, u, mixture=mixture)
+    np.testing.assert_array_less(np.abs(est.value - tilted), 1 / 200 + 4 * est.stderr)
+    law = hessian_law(mixture=mixture)
+    untilted = rmt.semicircle_index_fraction(law.slope * u, 2 * law.scale)
+    assert np.all(np.abs(est.value - untilted) > 10 * est.stderr)
+    # Symmetric law at u = 0 for any mixture: one half.
+    assert asymptotic_index_fraction(2, 0.0, mixture=mixture) == 0.5
+
+
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
@@ -245,6 +319,14 @@ def test_index_fraction():
         (lambda: complexity(3, -2.0, k=-1), ValueError, "k"),
         (lambda: complexity(3, np.nan), ValueError, "energy"),
         (lambda: asymptotic_index_fraction(3, [0.0, np.nan]), ValueError, "energy"),
+        (lambda: asymptotic_index_fraction(3, 0.0, mixture={1: 1.0}), ValueError, "degree"),
+        (lambda: hessian_law(mixture={3: 0.0}), ValueError, "gamma_p > 0"),
+        (lambda: kac_rice_index(3, 1, 0.0), ValueError, "dim"),
+        (lambda: kac_rice_index(3, 10, np.inf), ValueError, "energy"),
+        (lambda: kac_rice_index(3, 10, 0.0, n_samples=1), ValueError, "n_samples"),
+        (lambda: kac_rice_index(3, 10, 0.0, rng="x"), TypeError, "rng"),
+        (lambda: kac_rice_index(3, 10, 0.0, 100), TypeError, "positional"),
+        (lambda: SphericalSpinGlass(5, 3, 0), TypeError, "positional"),
     ],
 )
 def test_bad_input(call, exc, match):

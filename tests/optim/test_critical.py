@@ -1,15 +1,26 @@
-"""Critical-point finders: certification, gradient-flat points, merging, manifolds, bad input.
+"""Critical-point finders: certification, gradient-flat points, merging, manifolds, options,
+results pinned before the split into a package, bad input.
 
 The statistical checks against the Bray–Dean and spin-glass index laws are in test_theory.py.
 """
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 from fields import GaussianField, RandomQuadratic, SphericalSpinGlass, SquaredExponential
-from optim.critical import KINDS, METHODS, STATUSES, find_critical_points
+from optim.critical import (
+    KINDS,
+    METHODS,
+    STATUSES,
+    Certificate,
+    Solver,
+    Starts,
+    find_critical_points,
+)
+from rmt.random import seed_from_provenance
 
 
 class GradientFlat:
@@ -104,7 +115,7 @@ def test_quadratic_saddle_index_is_the_inertia_of_its_matrix():
     q = RandomQuadratic(15, shift=0.0, rng=2)
     for method, most in (("newton", 1), ("newton-mr", 8)):
         cps = find_critical_points(q, n_starts=3, method=method, starts="random", rng=0,
-                                   max_step=100.0)
+                                   solver=Solver(max_step=100.0))
         assert cps.sizes["point"] == 1
         row = cps.isel(point=0)
         assert row.kind == "saddle" and int(row.index) == q.index
@@ -200,9 +211,11 @@ def test_same_seed_same_dataset_and_starts_do_not_depend_on_each_other(small_fie
     assert a.identical(b)
     # With the scales fixed, start j's end point depends only on its own child seed: the
     # first 5 of 8 starts give exactly what a run of 5 starts gives.
-    scales = {"grad_scale": 5.0, "hess_scale": 1.0}
-    big = find_critical_points(small_field, n_starts=8, starts="random", rng=11, **scales)
-    small = find_critical_points(small_field, n_starts=5, starts="random", rng=11, **scales)
+    scales = Certificate(grad_scale=5.0, hess_scale=1.0)
+    big = find_critical_points(small_field, n_starts=8, starts="random", rng=11,
+                               certificate=scales)
+    small = find_critical_points(small_field, n_starts=5, starts="random", rng=11,
+                                 certificate=scales)
     for sid in small.start_id.values:
         row_s = small.where(small.start_id == sid, drop=True)
         row_b = big.where(big.start_id == sid, drop=True)
@@ -225,11 +238,11 @@ def test_duplicates_merge_and_count_hits(small_field):
 
 def test_hvp_solver_and_surfaces_without_hess_agree_with_the_dense_path(small_field):
     starts = np.random.default_rng(4).standard_normal((6, 6))
-    scales = {"grad_scale": 5.0, "hess_scale": 1.0}
-    dense = find_critical_points(small_field, starts=starts, rng=0, **scales)
-    hvp = find_critical_points(small_field, starts=starts, rng=0, linear_solver="hvp",
-                               **scales)
-    bare = find_critical_points(HvpOnly(small_field), starts=starts, rng=0, **scales)
+    scales = Certificate(grad_scale=5.0, hess_scale=1.0)
+    dense = find_critical_points(small_field, starts=starts, certificate=scales, rng=0)
+    hvp = find_critical_points(small_field, starts=starts, certificate=scales,
+                               solver=Solver(linear_solver="hvp"), rng=0)
+    bare = find_critical_points(HvpOnly(small_field), starts=starts, certificate=scales, rng=0)
     assert dense.attrs["linear_solver"] == "dense"
     assert hvp.attrs["linear_solver"] == "hvp" and bare.attrs["linear_solver"] == "hvp"
     for other in (dense, hvp, bare):
@@ -247,8 +260,8 @@ def test_hvp_solver_and_surfaces_without_hess_agree_with_the_dense_path(small_fi
 def test_trajectory_starts_reach_lower_energies_than_random_starts():
     f = GaussianField(20, SquaredExponential(), n_features=6000, rng=1)
     rand = find_critical_points(f, n_starts=16, starts="random", rng=2)
-    traj = find_critical_points(f, n_starts=16, starts="trajectory", rng=2,
-                                trajectory_points=4)
+    traj = find_critical_points(f, n_starts=16, starts=Starts("trajectory", trajectory_points=4),
+                                rng=2)
     assert set(traj.start.values) == {"trajectory"}
     e_rand = rand.energy.values[rand.kind.values != "not-critical"]
     e_traj = traj.energy.values[traj.kind.values != "not-critical"]
@@ -259,7 +272,8 @@ def test_trajectory_starts_reach_lower_energies_than_random_starts():
 def test_nan_on_the_way_is_recorded_as_diverged_not_raised():
     f = NaNBeyond()
     starts = np.array([[2.0, 0.0, 0.0], [0.5, 0.3, -0.2]])
-    cps = find_critical_points(f, starts=starts, grad_scale=1.0, hess_scale=1.0, rng=0)
+    cps = find_critical_points(f, starts=starts,
+                               certificate=Certificate(grad_scale=1.0, hess_scale=1.0), rng=0)
     status = dict(zip(cps.start_id.values, cps.status.values, strict=True))
     assert status[0] == "diverged" and status[1] == "critical"
     assert cps.attrs["n_diverged"] == 1
@@ -287,6 +301,140 @@ def test_spherical_spin_glass_points_are_on_the_sphere_with_tangent_hessians():
         find_critical_points(sg, n_starts=2, method="gradient-norm")
 
 
+# ------------------------------------------------------------------ results pinned -------
+
+# Recorded with the single-module finder of version 0.1.0 (before the split into a package
+# and the option classes), same seeds, on numpy 2.4 / OpenBLAS: the refactor reproduced them
+# bitwise. Counts, indices, kinds and hits must match exactly; the energies of certified
+# points (|g| <= 1e-8 g_s, so f is fixed to ~|g|^2 / h_s = 1e-16 relative) to 1e-12 relative,
+# which leaves room only for another BLAS's rounding.
+PINNED = {
+    "field": dict(
+        grad_scale=2.5487382890714088, hess_scale=1.2109492988039423, n_critical=5,
+        n_critical_hits=12, n_unconverged=8, n_rows=13,
+        energy=[-1.8572179049876938, -1.4229543009610854, -0.6322662174400309,
+                -0.5698028060472758, -0.4366773509882866],
+        index=[0, 1, 1, 2, 3], hits=[2, 3, 1, 5, 1],
+        kind=["minimum", "saddle", "saddle", "saddle", "saddle"],
+        start=["trajectory", "trajectory", "random", "trajectory", "random"]),
+    "spin_glass": dict(
+        grad_scale=7.270762229992638, hess_scale=2.5616658278534974, n_critical=5,
+        n_critical_hits=8, n_unconverged=4, n_rows=9,
+        energy=[-1.3353449815561629, -0.988469945829349, -0.39186637223164095,
+                -0.11322205073482364, 0.3405294937753304],
+        index=[0, 2, 7, 8, 13], hits=[1, 4, 1, 1, 1],
+        kind=["minimum", "saddle", "saddle", "saddle", "saddle"],
+        start=["trajectory", "trajectory", "random", "random", "trajectory"]),
+}
+
+
+def _pinned_case(name, small_field):
+    if name == "field":
+        return small_field, 20, 0
+    return SphericalSpinGlass(20, p=3, rng=0), 12, 1
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_default_options_reproduce_the_results_recorded_before_the_split(name, small_field):
+    surface, n_starts, seed = _pinned_case(name, small_field)
+    pin = PINNED[name]
+    cps = find_critical_points(surface, n_starts, rng=seed)
+    for key in ("n_critical", "n_critical_hits", "n_unconverged"):
+        assert cps.attrs[key] == pin[key], key
+    assert cps.sizes["point"] == pin["n_rows"]
+    assert cps.attrs["grad_scale"] == pytest.approx(pin["grad_scale"], rel=1e-12)
+    assert cps.attrs["hess_scale"] == pytest.approx(pin["hess_scale"], rel=1e-12)
+    crit = cps.isel(point=np.flatnonzero(cps.kind.values != "not-critical"))
+    np.testing.assert_allclose(crit.energy.values, pin["energy"], rtol=1e-12, atol=0)
+    assert crit.index.values.tolist() == pin["index"]
+    assert crit.hits.values.tolist() == pin["hits"]
+    assert crit.kind.values.tolist() == pin["kind"]
+    assert crit.start.values.tolist() == pin["start"]
+
+
+def test_default_options_spelled_out_give_the_identical_dataset(small_field):
+    implicit = find_critical_points(small_field, 20, rng=0)
+    explicit = find_critical_points(
+        small_field, 20, method="newton-mr",
+        starts=Starts(rule="mixed", scale=1.0, trajectory_fraction=0.5, trajectory_points=10,
+                      trajectory_steps=400),
+        certificate=Certificate(grad_tol=1e-8, flat_tol=1e-6, degenerate_tol=1e-8,
+                                merge_tol=1e-4, grad_scale=None, hess_scale=None),
+        solver=Solver(max_iter=None, max_step=1.0, stall_iter=15, linear_solver="auto"),
+        rng=0)
+    assert explicit.identical(implicit)
+    # A rule's name stands for Starts(rule); ints are accepted where floats are meant.
+    named = find_critical_points(small_field, 20, starts="mixed",
+                                 certificate=Certificate(merge_tol=1e-4, flat_tol=1e-6),
+                                 solver=Solver(max_step=1, max_iter=200), rng=0)
+    assert named.identical(implicit)
+
+
+def test_provenance_records_every_option_field_and_recomputes_the_result(small_field):
+    starts = Starts("trajectory", scale=0.5, trajectory_points=3, trajectory_steps=50)
+    certificate = Certificate(grad_tol=1e-9, merge_tol=1e-3)
+    solver = Solver(max_iter=60, stall_iter=20, linear_solver="hvp")
+    kwargs = dict(method="newton", starts=starts, certificate=certificate, solver=solver)
+    cps = find_critical_points(small_field, 6, rng=np.random.SeedSequence(8, spawn_key=(2,)),
+                               **kwargs)
+    attrs = cps.attrs
+    assert list(attrs)[2:5] == ["library_version", "seed_entropy", "seed_spawn_key"]
+    assert (attrs["seed_entropy"], attrs["seed_spawn_key"]) == ("8", "[2]")
+    assert (attrs["starts"], attrs["start_scale"], attrs["trajectory_fraction"],
+            attrs["trajectory_points"], attrs["trajectory_steps"]) == ("trajectory", 0.5, 0.5,
+                                                                      3, 50)
+    for field in ("grad_tol", "flat_tol", "degenerate_tol", "merge_tol"):
+        assert attrs[field] == getattr(certificate, field), field
+    assert attrs["grad_scale"] > 0 and attrs["hess_scale"] > 0  # estimated, then recorded
+    # "newton" solves densely whatever linear_solver says; max_iter as given.
+    assert (attrs["max_iter"], attrs["max_step"], attrs["stall_iter"],
+            attrs["linear_solver"]) == (60, 1.0, 20, "dense")
+    again = find_critical_points(small_field, attrs["n_starts"], rng=seed_from_provenance(attrs),
+                                 **kwargs)
+    assert again.identical(cps)
+
+
+def test_options_are_frozen_values():
+    assert Starts() == Starts("mixed") and hash(Certificate()) == hash(Certificate())
+    assert Solver(max_step=2) == Solver(max_step=2.0) and Solver(max_step=2).max_step == 2.0
+    assert isinstance(Certificate(grad_tol=1).grad_tol, float)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Starts().rule = "random"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("cls", "field", "bad", "error"), [
+    (Starts, "rule", "everywhere", ValueError),
+    (Starts, "rule", 3, ValueError),
+    (Starts, "scale", 0.0, ValueError),
+    (Starts, "scale", -1.0, ValueError),
+    (Starts, "scale", math.inf, ValueError),
+    (Starts, "scale", "1", TypeError),
+    (Starts, "trajectory_fraction", 1.5, ValueError),
+    (Starts, "trajectory_fraction", -0.1, ValueError),
+    (Starts, "trajectory_fraction", True, TypeError),
+    (Starts, "trajectory_points", 0, ValueError),
+    (Starts, "trajectory_points", 2.0, TypeError),
+    (Starts, "trajectory_steps", 0, ValueError),
+    (Certificate, "grad_tol", 0.0, ValueError),
+    (Certificate, "grad_tol", "1e-8", TypeError),
+    (Certificate, "flat_tol", -1e-3, ValueError),
+    (Certificate, "degenerate_tol", math.inf, ValueError),
+    (Certificate, "merge_tol", math.nan, ValueError),
+    (Certificate, "grad_scale", 0.0, ValueError),
+    (Certificate, "hess_scale", -2.0, ValueError),
+    (Certificate, "hess_scale", "big", TypeError),
+    (Solver, "max_iter", 0, ValueError),
+    (Solver, "max_iter", 1.5, TypeError),
+    (Solver, "max_step", 0.0, ValueError),
+    (Solver, "stall_iter", 0, ValueError),
+    (Solver, "stall_iter", True, TypeError),
+    (Solver, "linear_solver", "cholesky", ValueError),
+])
+def test_option_classes_refuse_a_bad_field_naming_it(cls, field, bad, error):
+    with pytest.raises(error, match=rf"{cls.__name__}\.{field}"):
+        cls(**{field: bad})
+
+
 # ------------------------------------------------------------------------------ bad input ---
 
 
@@ -310,22 +458,14 @@ def test_bad_input_is_refused_with_the_argument_named(small_field):
         find_critical_points(f, starts=np.full((2, 6), np.nan))
     with pytest.raises(TypeError, match="starts"):
         find_critical_points(f, starts=[["a"] * 6])
-    for name in ("grad_tol", "merge_tol", "flat_tol", "degenerate_tol", "start_scale",
-                 "max_step", "grad_scale", "hess_scale"):
-        for bad in (0.0, -1e-3, math.inf):
-            with pytest.raises(ValueError, match=name):
-                find_critical_points(f, **{name: bad})
-        with pytest.raises(TypeError, match=name):
-            find_critical_points(f, **{name: "1e-8"})
-    for name in ("max_iter", "trajectory_points", "trajectory_steps", "stall_iter"):
-        with pytest.raises(ValueError, match=name):
-            find_critical_points(f, **{name: 0})
-    with pytest.raises(ValueError, match="trajectory_fraction"):
-        find_critical_points(f, trajectory_fraction=1.5)
-    with pytest.raises(ValueError, match="linear_solver"):
-        find_critical_points(f, linear_solver="cholesky")
+    with pytest.raises(TypeError, match="certificate.*Certificate"):
+        find_critical_points(f, certificate={"grad_tol": 1e-8})
+    with pytest.raises(TypeError, match="solver.*Solver"):
+        find_critical_points(f, solver=Certificate())
     with pytest.raises(TypeError, match="rng"):
         find_critical_points(f, rng="seed")
+    with pytest.raises(TypeError, match="positional"):
+        find_critical_points(f, 10, "newton")  # everything after n_starts is keyword-only
     with pytest.raises(TypeError, match="hvp"):
         find_critical_points(RandomQuadraticWithoutHvp())
     with pytest.raises(TypeError, match="dim"):

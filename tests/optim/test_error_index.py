@@ -68,10 +68,38 @@ def test_plot_helper(field_run):
     assert ax.get_title() == "test" and len(ax.lines) >= 3
 
 
+class Unregistered:
+    """A surface (dim, value, grad, hvp) for which no index law is registered."""
+
+    dim = 5
+
+    def value(self, x):
+        return 0.5 * float(x @ x)
+
+    def grad(self, x):
+        return x
+
+    def hvp(self, x, v):
+        return v
+
+
+def test_the_theory_is_the_surfaces_index_law():
+    # A random quadratic has a law too (fields.index_law): its one critical point, the
+    # origin, has the index of GOE + shift, and the curve is flat at F_sc(-shift / 2).
+    q = fields.RandomQuadratic(8, shift=0.5, rng=0)
+    ds = error_index(q, n_starts=4, optimizers={"SGD": optim.sgd(0.05)}, n_trajectories=1,
+                     steps=20, points_per_trajectory=2, rng=0)
+    law = fields.index_law(q)
+    assert ds.attrs["theory"] == law.description
+    np.testing.assert_allclose(ds.theory_index_fraction, law.asymptotic(ds.theory_energy))
+    crit = ds.source.values == "critical point"
+    np.testing.assert_allclose(ds.index_fraction.values[crit], q.index / 8)
+
+
 def test_bad_input():
     f = fields.GaussianField(5, fields.SquaredExponential(), n_features=100, rng=0)
-    with pytest.raises(TypeError, match="no theory"):
-        error_index(fields.RandomQuadratic(5, rng=0))
+    with pytest.raises(TypeError, match="no index law for Unregistered"):
+        error_index(Unregistered())
     with pytest.raises(ValueError, match="scaling"):
         error_index(fields.GaussianField(5, fields.SquaredExponential(), n_features=100,
                                          scaling="unit", rng=0))

@@ -7,6 +7,7 @@ import scipy.stats
 
 import rmt
 from fields.nn import MLP
+from optim.critical import Solver, Starts
 from optim.networks import network_error_index, semicircle_trend, spectra_along_training
 
 
@@ -93,7 +94,8 @@ def test_semicircle_trend_recovers_its_parameters():
 
 def test_network_critical_points_are_certified_and_carry_losses_and_errors():
     net = _net(3, n=60)
-    ds = network_error_index(net, n_starts=8, trajectory_points=2, stall_iter=40, rng=0)
+    ds = network_error_index(net, n_starts=8, starts=Starts("trajectory", trajectory_points=2),
+                             solver=Solver(stall_iter=40), rng=0)
     crit = ds.kind.values != "not-critical"
     assert crit.sum() >= 2
     tol = ds.attrs["grad_tol"] * ds.attrs["grad_scale"]

@@ -17,12 +17,15 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from fields import GaussianField, Matern, RandomQuadratic, SphericalSpinGlass, SquaredExponential
+import fields
+from fields import GaussianField, Matern, SphericalSpinGlass, SquaredExponential
 from fields import spin_glass as sg
 from fields.bray_dean import asymptotic_index_fraction as bd_index_fraction
 from fields.bray_dean import kac_rice_index, naive_index_fraction
-from optim.critical import find_critical_points
-from optim.theory import _spin_glass_kac_rice, compare_with_theory
+from fields.kac_rice import KacRiceEstimate
+from optim.critical import Starts, find_critical_points
+from optim.theory import compare_with_theory
+from rmt.random import seed_from_provenance
 
 N_FIELD = 50
 FEATURES = 300 * N_FIELD  # 15000 random features
@@ -74,7 +77,7 @@ def test_newton_mr_on_a_squared_exponential_field_follows_kac_rice_reduced():
 # nu = 7/2 about 2 % of the runs from random starts end certified (squared-exponential: about
 # 45 %), from points along descent paths about 13 %, mostly at the minima that end the paths.
 # Three quarters of the starts are therefore taken along descent paths.
-MATERN_STARTS = {"trajectory_fraction": 0.75}
+MATERN_STARTS = {"starts": Starts(trajectory_fraction=0.75)}
 
 
 def _naive_miss(cps, f, cmp) -> float:
@@ -132,17 +135,19 @@ def test_newton_mr_on_the_spherical_spin_glass_follows_its_index_law_reduced():
 
 
 def test_spin_glass_kac_rice_tends_to_the_asymptotic_law():
-    # The finite-N estimate differs from F_sc(p u / (2 sqrt(p (p-1)))) by O(1/N) (measured:
-    # at most 0.33 / N at N = 50, 100, 200, 400); checked at N = 200 with 1 / N plus four
-    # standard errors, and at u = 0, where the law is symmetric, against exactly 1/2.
+    # fields.spin_glass.kac_rice_index, the finite-N law compare_with_theory uses for the
+    # spin glass (through fields.index_law). It differs from F_sc(p u / (2 sqrt(p (p-1)))) by
+    # O(1/N) (measured: at most 0.33 / N at N = 50, 100, 200, 400); checked at N = 200 with
+    # 1 / N plus four standard errors, and at u = 0, where the law is symmetric, against 1/2.
     u = np.array([-1.5, -1.0, -0.5, 0.0, 0.5, 1.0])
-    value, stderr = _spin_glass_kac_rice(3, 200, u, 1000, np.random.default_rng(0))
+    est = sg.kac_rice_index(3, 200, u, n_samples=1000, rng=np.random.default_rng(0))
+    value, stderr = est.value, est.stderr
     np.testing.assert_array_less(np.abs(value - sg.asymptotic_index_fraction(3, u)),
                                  1 / 200 + 4 * stderr)
     assert abs(value[3] - 0.5) <= 4 * stderr[3]
     # Below -E_inf the critical points are minima up to O(1/N) outliers, above +E_inf maxima.
-    low, _ = _spin_glass_kac_rice(3, 200, [-1.8, 1.8], 300, np.random.default_rng(1))
-    assert low[0] < 0.002 and low[1] > 0.998
+    low = sg.kac_rice_index(3, 200, [-1.8, 1.8], n_samples=300, rng=np.random.default_rng(1))
+    assert low.value[0] < 0.002 and low.value[1] > 0.998
     # A wrong shift (+p u instead of -p u) would mirror the curve.
     assert value[0] < 0.05 and value[-1] > 0.8
 
@@ -153,7 +158,8 @@ def test_spin_glass_kac_rice_tends_to_the_asymptotic_law():
 def _synthetic(energy, frac, kind, dim):
     n = len(energy)
     return xr.Dataset(
-        {"energy": ("point", np.asarray(energy, float)),
+        {"value": ("point", dim * np.asarray(energy, float)),
+         "energy": ("point", np.asarray(energy, float)),
          "index_fraction": ("point", np.asarray(frac, float)),
          "kind": ("point", np.asarray(kind)),
          "x": (("point", "coord"), np.zeros((n, dim)))},
@@ -211,22 +217,38 @@ def test_compare_with_theory_on_a_pure_spin_glass_uses_the_spin_glass_law():
     assert cmp.attrs["max_abs_difference"] < 0.03
 
 
+class Unregistered:
+    """A surface (dim, value, grad, hvp) without an index law."""
+
+    dim = 6
+
+    def value(self, x):
+        return 0.5 * float(x @ x)
+
+    def grad(self, x):
+        return x
+
+    def hvp(self, x, v):
+        return v
+
+
 def test_compare_with_theory_refuses_what_it_cannot_judge():
     se = SquaredExponential()
     ds = _synthetic(np.linspace(-1, 1, 30), np.linspace(0.2, 0.8, 30), ["saddle"] * 30, 6)
     unit = GaussianField(6, se, n_features=100, scaling="unit", rng=0)
     with pytest.raises(ValueError, match="bray-dean|Bray-Dean"):
         compare_with_theory(ds, unit)
-    mixed = SphericalSpinGlass(6, rng=0, mixture={2: 1.0, 3: 0.5})
-    with pytest.raises(ValueError, match="mixture"):
-        compare_with_theory(ds, mixed)
-    with pytest.raises(TypeError, match="no theory.*RandomQuadratic"):
-        compare_with_theory(ds, RandomQuadratic(6, rng=0))
+    with pytest.raises(TypeError, match="no index law for Unregistered"):
+        compare_with_theory(ds, Unregistered())
+    with pytest.raises(TypeError, match="dim"):
+        compare_with_theory(ds, object())
     field = GaussianField(6, se, n_features=100, rng=0)
     with pytest.raises(TypeError, match="cps"):
         compare_with_theory(ds.to_dataframe(), field)
     with pytest.raises(TypeError, match="kind"):
         compare_with_theory(ds.drop_vars("kind"), field)
+    with pytest.raises(TypeError, match="value"):
+        compare_with_theory(ds.drop_vars("value"), field)
     with pytest.raises(ValueError, match="dim"):
         compare_with_theory(ds, GaussianField(7, se, n_features=100, rng=0))
     with pytest.raises(ValueError, match="min_per_bin"):
@@ -243,3 +265,59 @@ def test_compare_with_theory_refuses_what_it_cannot_judge():
     with pytest.raises(ValueError, match="nu > 2"):
         compare_with_theory(ds, rough)
     assert math.isfinite(compare_with_theory(ds, field, n_samples=50).attrs["pearson_r"])
+
+
+class Diagonal:
+    """A user's surface f = sum_i h_i x_i^2 / 2: one critical point, of index #{h_i < 0}."""
+
+    def __init__(self, h):
+        self.h = np.asarray(h, dtype=float)
+        self.dim = self.h.size
+
+    def value(self, x):
+        return 0.5 * float(x @ (self.h * x))
+
+    def grad(self, x):
+        return self.h * x
+
+    def hvp(self, x, v):
+        return self.h * v
+
+
+@fields.index_law.register
+def _diagonal_law(surface: Diagonal) -> fields.IndexLaw:
+    fraction = float(np.mean(surface.h < 0))
+
+    def finite_n(e, n_samples, gen):
+        return KacRiceEstimate(np.full(e.shape, fraction), np.zeros(e.shape), surface.dim,
+                               n_samples)
+
+    return fields.IndexLaw("diagonal: index fraction #{h < 0} / N at every energy",
+                           surface.dim, surface.dim, lambda e: np.full(e.shape, fraction),
+                           finite_n)
+
+
+def test_a_users_registered_law_is_the_one_compared_with():
+    # compare_with_theory holds no theory of its own: a law registered for a user's class is
+    # used as it is (exact here, so the differences vanish).
+    surface = Diagonal([1.0, -2.0, 0.5, -1.0, 3.0, 2.0, -0.5, 1.5])   # 3 of 8 negative
+    energy = np.linspace(-1.0, 1.0, 20)
+    ds = _synthetic(energy, np.full(20, 3 / 8), ["saddle"] * 20, surface.dim)
+    cmp = compare_with_theory(ds, surface, min_per_bin=5, n_samples=10, rng=0)
+    assert cmp.attrs["model"].startswith("diagonal") and cmp.attrs["hessian_size"] == 8
+    np.testing.assert_allclose(cmp.asymptotic.values, 3 / 8)
+    np.testing.assert_allclose(cmp.finite_n.values, 3 / 8)
+    assert cmp.attrs["max_abs_difference"] == 0.0
+    np.testing.assert_allclose(cmp.energy.values[0], energy[:5].mean())
+
+
+def test_the_same_seed_gives_the_same_comparison_and_the_provenance_reproduces_it():
+    f = GaussianField(20, SquaredExponential(), n_features=100, rng=0)
+    energy = np.linspace(-2.0, 0.5, 30)
+    ds = _synthetic(energy, bd_index_fraction(SquaredExponential(), energy), ["saddle"] * 30, 20)
+    ss = np.random.SeedSequence(4)
+    a = compare_with_theory(ds, f, n_samples=200, n_grid=5, rng=ss)
+    b = compare_with_theory(ds, f, n_samples=200, n_grid=5, rng=ss)
+    np.testing.assert_array_equal(a.finite_n.values, b.finite_n.values)
+    c = compare_with_theory(ds, f, n_samples=200, n_grid=5, rng=seed_from_provenance(a.attrs))
+    np.testing.assert_array_equal(a.finite_n.values, c.finite_n.values)

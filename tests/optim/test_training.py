@@ -8,6 +8,7 @@ import pytest
 import optim
 from fields.nn import MLP, Autoencoder
 from optim.training import LearningRateSearch, compare, diagonal_similarity, train
+from rmt.random import seed_from_provenance
 
 
 def _classifier(n=120, seed=0, hidden=(6,)):
@@ -27,7 +28,8 @@ def test_sgd_on_a_convex_net_decreases_the_loss_and_counts_its_work():
     # 4 minibatches per epoch, one gradient each; SGD takes no Hessian-vector products.
     np.testing.assert_array_equal(run.steps.values, 2 * np.arange(9))
     np.testing.assert_array_equal(run.gradient_equivalents.values, 2 * np.arange(9))
-    assert run.attrs["error_name"] == "error_rate"
+    # The error is the one the network defines: its classification error rate.
+    assert run.error.values[0] == net.error_rate(net.w0) == net.task_error(net.w0)
     assert run.error.values[-1] < run.error.values[0]
 
 
@@ -84,7 +86,7 @@ def test_autoencoder_training_reports_reconstruction_error():
     x = (np.random.default_rng(0).uniform(size=(80, 16)) > 0.6).astype(float)
     ae = Autoencoder(x, layers=[8, 3], rng=0)
     run = train(ae, optim.esgd(0.05, every=5), epochs=2, batch_size=20, rng=0)
-    assert run.attrs["error_name"] == "reconstruction_error"
+    assert run.error.values[0] == ae.reconstruction_error(ae.w0)
     assert run.error.values[-1] < run.error.values[0]
 
 
@@ -148,3 +150,42 @@ def test_bad_input_is_refused_before_any_work():
         train(net, optim.sgd(0.1), x0=np.zeros(3))
     with pytest.raises(TypeError, match="non-empty mapping"):
         compare(net, {})
+
+
+class LeastSquares:
+    """A user's data surface: f = |A x - b|^2 / (2 n) over n rows; no task error of its own."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+        self.dim, self.n_examples = a.shape[1], len(b)
+        self.w0 = np.zeros(self.dim)
+
+    def value(self, x):
+        r = self.a @ x - self.b
+        return 0.5 * float(r @ r) / len(self.b)
+
+    def grad(self, x):
+        return self.a.T @ (self.a @ x - self.b) / len(self.b)
+
+    def minibatch(self, size, *, rng=None):
+        rows = np.random.default_rng(rng).choice(len(self.b), size=size, replace=False)
+        return LeastSquares(self.a[rows], self.b[rows])
+
+    def task_error(self, w):
+        return math.nan
+
+
+def test_a_users_data_surface_trains_and_reports_no_error_and_the_seed_reproduces_it():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((90, 4))
+    surface = LeastSquares(a, a @ np.ones(4))
+    ss = np.random.SeedSequence(8)
+    run = train(surface, optim.sgld(0.05, temperature=1e-4), epochs=3, batch_size=30, rng=ss)
+    assert run.attrs["status"] == "completed" and np.all(np.isnan(run.error.values))
+    assert run.loss.values[-1] < run.loss.values[0]
+    again = train(surface, optim.sgld(0.05, temperature=1e-4), epochs=3, batch_size=30, rng=ss)
+    np.testing.assert_array_equal(run.loss.values, again.loss.values)
+    recorded = train(surface, optim.sgld(0.05, temperature=1e-4), epochs=3, batch_size=30,
+                     rng=seed_from_provenance(run.attrs))
+    np.testing.assert_array_equal(run.loss.values, recorded.loss.values)
+    assert run.attrs["optimizer"] == repr(optim.sgld(0.05, temperature=1e-4))

@@ -160,15 +160,25 @@ def _tridiagonal_index(n: int, beta: int, m: int, seed: int) -> np.ndarray:
 
 
 def _variance_and_se(k: np.ndarray) -> tuple[float, float]:
-    """Sample variance and its standard error sqrt((mu_4 - s^4) / m) (delta method).
+    """Sample variance and its standard error sqrt(Var((k - mean)^2) / m) (delta method).
 
     The index takes few values (kurtosis below 3), so this is smaller than the Gaussian
-    sqrt(2/(m-1)) s^2 and more honest.
+    sqrt(2/(m-1)) s^2 and more honest. Var((k - mean)^2) = mu_4 - mu_2^2 is computed as the
+    variance of the squared deviations, never as that difference: for a two-point sample
+    the squared deviations are all equal, mu_4 = mu_2^2, and the difference (worse, with the
+    ddof=1 s^2 in place of mu_2) is a negative number whose square root is NaN.
     """
     k = k.astype(np.float64)
-    s2 = k.var(ddof=1)
-    mu4 = np.mean((k - k.mean()) ** 4)
-    return s2, math.sqrt((mu4 - s2 * s2) / k.size)
+    square = (k - k.mean()) ** 2
+    return k.var(ddof=1), math.sqrt(square.var() / k.size)
+
+
+def test_variance_standard_error_is_not_nan_for_a_two_point_sample():
+    # k in {0, 1} in equal numbers: every squared deviation is 1/4, so Var((k - mean)^2) = 0.
+    # The former mu_4 - s^4 with s^2 = m/(m - 1) / 4 was 1/16 - 1/9 < 0, whose root is NaN.
+    var, se = _variance_and_se(np.array([0, 1, 0, 1]))
+    assert var == pytest.approx(1 / 3, rel=1e-15)
+    assert se == 0.0
 
 
 # --------------------------------------------------------------------------- log P(all positive)

@@ -1,4 +1,12 @@
-"""Numba kernel of :func:`fields.data.make_curves`: splines drawn as anti-aliased strokes."""
+"""Numba kernel of :func:`fields.data.make_curves`: splines drawn as anti-aliased strokes.
+
+Plain-array signature: the spline knots ``t`` ``(n, m)`` and coefficients ``coef``
+``(n, m - 1, 4, 2)`` of :func:`fields.data.curves._natural_spline`, the polyline vertex counts
+``counts`` ``(n,)`` int64, three floats, and two output arrays it fills in place (``out``
+``(n, rows, cols)``, ``shrink`` ``(n,)``). ``cache=True`` keeps the compiled kernel on disk
+between sessions; ``nogil=True`` lets callers render chunks from threads; ``fastmath`` stays
+off (the arithmetic is left as written).
+"""
 
 import math
 
@@ -10,7 +18,7 @@ __all__ = ["curves_kernel"]
 
 @numba.njit(cache=True, nogil=True)
 def curves_kernel(t, coef, counts, centre, half, width, out, shrink):
-    """Evaluate the splines of ``fields.data._natural_spline``; draw them as Gaussian strokes.
+    """Evaluate the splines ``(t, coef)`` along polylines and draw them as Gaussian strokes.
 
     Curve ``b`` is replaced by the polyline through its values at ``u = k / (counts[b] - 1)``,
     ``k = 0, ..., counts[b] - 1`` (as (row, column) coordinates); if that leaves the square of

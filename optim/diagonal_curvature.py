@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fields.surface import check_surface
 from rmt._validation import check_int, check_positive_float
 
 from .base import Transform, _fraction, _learning_rate, chain, named, scale
@@ -142,15 +143,13 @@ def scale_by_diagonal_curvature(
     jacobi_estimator = estimator == "jacobi"
     running = average == "running"
 
-    def init(x, rng=None):
+    def init(x, *, rng=None):
         zeros = np.zeros(np.shape(x), dtype=np.float64)
         return {"rng": _own_generator(rng), "count": 0, "probes": 0, "sum": zeros,
                 "diagonal": zeros.copy()}
 
     def update(u, state, x, surface):
-        if surface is None or not callable(getattr(surface, "hvp", None)):
-            raise TypeError("scale_by_diagonal_curvature needs a surface with an hvp member; "
-                            f"got {type(surface).__name__}")
+        check_surface(surface, ("hvp",))
         u = np.asarray(u, dtype=np.float64)
         t = state["count"]
         new = dict(state, count=t + 1)

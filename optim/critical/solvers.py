@@ -1,0 +1,255 @@
+r"""The three searches for a zero of the gradient: Newton, Newton-MR and gradient-norm L-BFGS.
+
+All three drive the merit function :math:`\phi(x) = |g(x)|^2 / 2`, whose gradient is
+:math:`\nabla \phi = H g`, towards zero from one starting point, and return an end point for
+the certificate (:mod:`optim.critical.certificate`) to judge:
+
+``"newton"``
+    Newton's method on ``g = 0``: the step solves :math:`H p = -g` (a dense symmetric solve;
+    when ``H`` is singular or numerically so, the minimum-norm least-squares solution of
+    ``lstsq``), followed by a backtracking line search on ``|g|``. Newton's method is attracted
+    to critical points of every index alike ("Newton seeks any critical point
+    indiscriminately", Dauphin et al. 2014), which is what a census of critical points needs.
+``"newton-mr"``
+    Newton-MR (Roosta, Liu, Xu & Mahoney 2018): the step is the MINRES solution of
+    :math:`H p = -g` (:func:`scipy.sparse.linalg.minres`, relative residual
+    :math:`\eta_k = \min(0.1, |g_k| / g_s)`), a direction with
+    :math:`\langle p, H g\rangle \le 0` also for an indefinite ``H``; when ``g`` is not in
+    the range of ``H`` the step is the minimum-norm least-squares solution
+    :math:`-H^{+} g` instead (``_minres`` says when and why). The step length ``a`` is the
+    largest of ``1, 1/2, 1/4, ...`` (from at most ``max_step`` in length) with the Armijo
+    condition on :math:`|g|^2`,
+
+    .. math:: |g(x + a p)|^2 \le |g(x)|^2 + 2 \rho\, a \langle p, H g \rangle,
+              \qquad \rho = 10^{-4}.
+
+    Frye et al. (2021) recommend it over gradient-norm minimisation, which settles on
+    gradient-flat points; Newton-MR may meet one too, and then stops and says so (the
+    certificate, not the method, decides what is critical). ``H`` is used as the dense
+    matrix when the surface has ``hess`` (one ``hess`` costs a few ``hvp`` products while
+    MINRES needs tens of them per step; ``docs/design.md``), otherwise as a
+    :class:`scipy.sparse.linalg.LinearOperator` of ``hvp``.
+``"gradient-norm"``
+    Gradient-norm minimisation (Pennington & Bahri 2017): L-BFGS-B
+    (:func:`scipy.optimize.minimize`) on :math:`\phi` with gradient ``H g`` from one ``hvp``.
+    Its stationary points are the zeros of ``H g``: the critical points, but also the
+    *gradient-flat* points where ``g != 0`` lies in the kernel of ``H`` (Frye et al. 2021).
+    It needs a flat surface (the gradient of ``phi`` through a retraction is not available).
+
+The Newton methods give up when neither ``|g|`` nor ``|H g|`` has halved in ``stall_iter``
+iterations (:class:`~optim.critical.Solver`): from random starts runs may creep towards a
+point where ``H`` is singular and ``|g|`` is small but not zero (a fold of ``g``), where a
+merit-function line search cannot make progress. Such runs are reported ``"unconverged"``.
+
+The Newton steps and the line search use one ``value_and_grad`` per trial point; ``newton``
+and dense ``newton-mr`` one Hessian per iteration, hvp-based ``newton-mr`` one ``hvp`` per
+MINRES iteration plus one for ``H g``.
+
+**Manifolds.** On a surface with ``project`` and ``tangent_basis`` (the spherical spin glass)
+the Newton system is solved in the coordinates of its tangent space
+(:func:`fields.surface.tangent_space`, basis ``B``), with the Hessian of
+:func:`fields.surface.hessian` (or MINRES on :math:`u \mapsto B^T \mathrm{hvp}(x, B u)`), and
+the new point is :math:`R(x + a B p)` with ``R`` = :func:`fields.surface.retract`.
+
+References
+----------
+F. Roosta, Y. Liu, P. Xu and M. W. Mahoney, "Newton-MR: Inexact Newton method with minimum
+residual sub-problem solver", arXiv:1810.00303 (2018; EURO J. Comput. Optim. 10, 2022).
+C. G. Frye, J. Simon, N. S. Wadia, A. Ligeralde, M. R. DeWeese and K. E. Bouchard, "Critical
+point-finding methods reveal gradient-flat regions of deep network losses", Neural Computation
+33, 1469 (2021).
+J. Pennington and Y. Bahri, "Geometry of neural network loss surfaces via random matrix
+theory", ICML 2017.
+Y. Dauphin, R. Pascanu, C. Gulcehre, K. Cho, S. Ganguli and Y. Bengio, "Identifying and
+attacking the saddle point problem in high-dimensional non-convex optimization", NeurIPS 2014.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+import scipy.sparse.linalg
+
+from fields.surface import hessian, retract, tangent_space
+
+from ._evaluation import EndPoint, evaluate, finite, hess_grad_norm
+from .certificate import _classify
+from .options import _Setup
+
+__all__: list[str] = []
+
+#: Armijo constant of the line searches (on |g|^2 and, for the descent paths, on f).
+_RHO = 1e-4
+#: A MINRES step that does not satisfy the inexact Newton condition is kept when it reduces
+#: the least-squares gradient |H r| to at most this fraction of |H g| (see _minres).
+_THETA = 0.5
+#: Smallest step fraction tried by a backtracking line search (2^-40).
+_MIN_STEP_FRACTION = 2.0**-40
+#: Default iteration limits: Newton-type methods converge in tens of steps, L-BFGS needs more.
+_DEFAULT_MAX_ITER = {"newton": 200, "newton-mr": 200, "gradient-norm": 5000}
+
+
+class _Stop(Exception):
+    """Raised inside the L-BFGS objective to end the run at a point (certified or flat)."""
+
+
+def _solve_dense(h: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``H^{-1} rhs``; the minimum-norm least-squares solution when ``H`` is (near) singular."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+        try:
+            return scipy.linalg.solve(h, rhs, assume_a="sym", check_finite=False)
+        except (scipy.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError):
+            pass
+    return scipy.linalg.lstsq(h, rhs, check_finite=False)[0]
+
+
+def _newton_system(surface, x: np.ndarray, g: np.ndarray, setup: _Setup):
+    """Newton direction ``p`` (ambient), and ``<p, H g>``, ``|H g|``, ``|p|`` (tangent)."""
+    if setup.solver == "dense":
+        h, space = hessian(surface, x)
+        gt = space.coordinates(g)
+        hg = h @ gt
+        if setup.method == "newton":
+            s = _solve_dense(h, -gt)
+        else:
+            s = _minres(h, gt, float(np.linalg.norm(hg)), setup)
+    else:
+        space = tangent_space(surface, x)
+        hvp = space.hvp(surface, x)
+
+        def matvec(v):
+            return hvp(np.ravel(v))
+
+        gt = space.coordinates(g)
+        op = scipy.sparse.linalg.LinearOperator((space.size, space.size), matvec=matvec,
+                                                rmatvec=matvec, dtype=np.float64)  # symmetric
+        hg = matvec(gt)
+        s = _minres(op, gt, float(np.linalg.norm(hg)), setup)
+    return space.ambient(s), float(s @ hg), float(np.linalg.norm(hg)), float(np.linalg.norm(s))
+
+
+def _minres(op, gt: np.ndarray, hg_norm: float, setup: _Setup) -> np.ndarray:
+    """Newton-MR step: inexact MINRES for ``H s = -g``, least squares when that falls short.
+
+    MINRES (``x0 = 0``) with the forcing term ``eta = min(0.1, |g| / g_s)``; scipy stops it at
+    ``|r| <= eta |g|`` or ``|H r| <= eta |H| |r|``, ``r = H s + g``. The step is kept when
+    ``|r| <= eta |g|`` (the inexact Newton condition) or ``|H r| <= |H g| / 2`` (it at least
+    halves the gradient ``H r`` of the least-squares model ``|H s + g|^2 / 2``). Otherwise
+    ``g`` has a part outside the (numerical) range of ``H`` that stopped MINRES early, and
+    iterating further would let the null-space part of ``s`` grow without bound (MINRES is
+    not MINRES-QLP), so the step is the minimum-norm least-squares solution ``s = -H^+ g``
+    of exact Newton-MR: ``lstsq`` on a dense ``H``, LSMR (iterates in the range of ``H``) on
+    an operator. This rule certifies more points than keeping every MINRES step or demanding
+    ``|H r| <= eta |H g|`` (``docs/design.md``).
+    """
+    g_norm = float(np.linalg.norm(gt))
+    eta = max(min(0.1, g_norm / setup.grad_scale), 1e-15)
+    with np.errstate(all="ignore"):
+        s, _ = scipy.sparse.linalg.minres(op, -gt, rtol=eta, maxiter=5 * gt.size)
+        r = op @ s + gt
+        if np.linalg.norm(r) <= eta * g_norm or np.linalg.norm(op @ r) <= _THETA * hg_norm:
+            return s
+    with np.errstate(all="ignore"):
+        if isinstance(op, np.ndarray):
+            return scipy.linalg.lstsq(op, -gt, check_finite=False)[0]
+        return scipy.sparse.linalg.lsmr(op, -gt, atol=1e-12, btol=1e-12,
+                                        maxiter=10 * gt.size)[0]
+
+
+def _newton(surface, x: np.ndarray, setup: _Setup) -> EndPoint:
+    """Newton or Newton-MR with the Armijo line search on ``|g|^2`` from ``x``."""
+    ev = evaluate(surface, x)
+    if ev is None:
+        return EndPoint(x, math.nan, math.nan, math.nan, 0, "diverged")
+    value, g = ev
+    gn = float(np.linalg.norm(g))
+    g_hist: list[float] = []
+    hg_hist: list[float] = []  # running minimum of |H g|
+    for it in range(setup.max_iter + 1):
+        if gn <= setup.grad_abs:
+            return EndPoint(x, value, gn, hess_grad_norm(surface, x, g), it, "critical")
+        if it == setup.max_iter:
+            break
+        with np.errstate(all="ignore"):
+            p, slope, hg_norm, p_norm = _newton_system(surface, x, g, setup)
+        if not (finite(p) and math.isfinite(slope)):
+            return EndPoint(x, value, gn, hg_norm, it, "diverged")
+        if hg_norm <= setup.flat_tol * setup.hess_scale * gn or slope >= 0.0:
+            break  # a stationary point of |g|^2 / 2 that is not critical (or no descent)
+        g_hist.append(min(gn, g_hist[-1]) if g_hist else gn)
+        hg_hist.append(min(hg_norm, hg_hist[-1]) if hg_hist else hg_norm)
+        if it >= setup.stall_iter and g_hist[it] > 0.5 * g_hist[it - setup.stall_iter] \
+                and hg_hist[it] > 0.5 * hg_hist[it - setup.stall_iter]:
+            break  # stalled: neither |g| nor |H g| has halved in stall_iter iterations
+        a = min(1.0, setup.max_step / p_norm) if p_norm > 0 else 1.0
+        accepted = False
+        while a >= _MIN_STEP_FRACTION:
+            x_new = x + a * p
+            trial = None
+            if finite(x_new):
+                x_new = retract(surface, x_new)
+                trial = evaluate(surface, x_new)
+            if trial is not None:
+                gn_new = float(np.linalg.norm(trial[1]))
+                if gn_new**2 <= gn**2 + 2.0 * _RHO * a * slope:
+                    accepted = True
+                    break
+            a *= 0.5
+        if not accepted:
+            break
+        x, (value, g), gn = x_new, trial, gn_new
+    hg_norm = hess_grad_norm(surface, x, g)
+    status = _classify(setup, gn, hg_norm)
+    return EndPoint(x, value, gn, hg_norm, it, status)
+
+
+
+
+def _gradient_norm(surface, x0: np.ndarray, setup: _Setup) -> EndPoint:
+    """L-BFGS-B on ``phi = |g|^2 / 2`` with gradient ``H g``; ends when certified or flat."""
+    best = {"x": x0, "value": math.nan, "gn": math.inf, "hg": math.nan, "status": None}
+    iterations = [0]
+
+    def fun(y):
+        ev = evaluate(surface, y)
+        if ev is None:
+            best["status"] = "diverged"
+            raise _Stop
+        value, g = ev
+        with np.errstate(all="ignore"):
+            hg = np.asarray(surface.hvp(y, g), dtype=np.float64)
+        gn, hgn = float(np.linalg.norm(g)), float(np.linalg.norm(hg))
+        if not finite(hg):
+            best["status"] = "diverged"
+            raise _Stop
+        if gn < best["gn"]:
+            best.update(x=np.array(y), value=value, gn=gn, hg=hgn)
+        status = _classify(setup, gn, hgn)
+        if status in ("critical", "gradient-flat"):
+            best.update(x=np.array(y), value=value, gn=gn, hg=hgn, status=status)
+            raise _Stop
+        return 0.5 * gn * gn, hg
+
+    def callback(_):
+        iterations[0] += 1
+
+    try:
+        scipy.optimize.minimize(
+            fun, x0, jac=True, method="L-BFGS-B", callback=callback,
+            options={"maxiter": setup.max_iter, "maxfun": 4 * setup.max_iter, "ftol": 0.0,
+                     "gtol": 0.0},
+        )
+    except _Stop:
+        pass
+    if best["status"] == "diverged":
+        return EndPoint(best["x"], best["value"], best["gn"], best["hg"], iterations[0],
+                         "diverged")
+    if not math.isfinite(best["gn"]):
+        return EndPoint(x0, math.nan, math.nan, math.nan, iterations[0], "diverged")
+    status = best["status"] or _classify(setup, best["gn"], best["hg"])
+    return EndPoint(best["x"], best["value"], best["gn"], best["hg"], iterations[0], status)
