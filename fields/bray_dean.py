@@ -134,7 +134,8 @@ def asymptotic_index_fraction(kernel: Kernel, energy) -> float | np.ndarray:
               F_{sc}(t) = \tfrac12 + \frac{t \sqrt{1 - t^2} + \arcsin t}{\pi},
 
     with ``T`` of :func:`tilted_shift` and ``R = 4 sqrt(c2)``, evaluated by
-    :func:`rmt.index_fraction`. With ``c = c2 c0 / c1^2 >= 1`` and ``u = e / sqrt(c0)`` this is
+    :func:`rmt.semicircle_index_fraction`. With ``c = c2 c0 / c1^2 >= 1`` and
+    ``u = e / sqrt(c0)`` this is
     ``F_sc(sqrt(c) u / (1 + c))``: for the squared-exponential kernel (``c = 1``)
     ``alpha = F_sc(e / 2)`` whatever the lengthscale; for Matérn-``nu``
     ``c = (nu - 1) / (nu - 2)``, e.g. ``F_sc(0.4330 e)`` for ``nu = 5/2``. Near the energy

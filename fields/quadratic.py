@@ -127,7 +127,10 @@ class RandomQuadratic:
 
     @property
     def expected_index_fraction(self) -> float:
-        """Large-``N`` index fraction ``F_sc(-shift / 2)`` (:func:`rmt.index_fraction`)."""
+        """Large-``N`` index fraction ``F_sc(-shift / 2)``.
+
+        Evaluated by :func:`rmt.semicircle_index_fraction`.
+        """
         return float(rmt.semicircle_index_fraction(self._shift, 2.0))
 
     def __repr__(self) -> str:

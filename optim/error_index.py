@@ -96,8 +96,8 @@ def error_index(
     Returns
     -------
     xarray.Dataset
-        Over ``point``: ``energy`` (``law.energy(f)``, for the laws of :mod:`fields` the
-        energy density ``f / N``), ``index_fraction``, ``grad_norm``, ``source``
+        Over ``point``: ``value`` (``f``), ``energy`` (``law.energy(f)``, for the laws of
+        :mod:`fields` the energy density ``f / N``), ``index_fraction``, ``grad_norm``, ``source``
         (``"critical point"`` or the optimiser's name), ``kind`` (of critical points; ``"visited"``
         for trajectory points), ``trajectory`` (-1 for critical points) and ``step``. Over
         ``theory_point``: the theory curve ``theory_energy``, ``theory_index_fraction``.
@@ -129,6 +129,7 @@ def error_index(
     cps = find_critical_points(surface, n_starts=n_starts, method=method, rng=child(root, 0))
     cps = cps.isel(point=np.flatnonzero(cps.kind.values != "not-critical"))
     rows = {
+        "value": list(np.asarray(cps.value.values, dtype=np.float64)),
         "energy": list(law.energy(np.asarray(cps.value.values, dtype=np.float64))),
         "index_fraction": list(cps.index_fraction.values),
         "grad_norm": list(cps.grad_norm.values),
@@ -146,6 +147,7 @@ def error_index(
             traj = run(surface, opt, x0, steps, record=("value", "grad_norm", "index"),
                        record_every=every, index_every=every, rng=child(root, 2, i, j))
             traj = traj.dropna("step", subset=["index"])
+            rows["value"] += list(np.asarray(traj.value.values, dtype=np.float64))
             rows["energy"] += list(law.energy(np.asarray(traj.value.values, dtype=np.float64)))
             rows["index_fraction"] += list(traj.index_fraction.values)
             rows["grad_norm"] += list(traj.grad_norm.values)
@@ -159,6 +161,7 @@ def error_index(
     pad = 0.15 * (hi - lo) + 0.05
     e = np.linspace(lo - pad, hi + pad, 201)
     data = {
+        "value": ("point", np.array(rows["value"], dtype=float), {"long_name": "f(x)"}),
         "energy": ("point", np.array(rows["energy"], dtype=float),
                    {"long_name": "energy (law.energy(f))"}),
         "index_fraction": ("point", np.array(rows["index_fraction"], dtype=float)),

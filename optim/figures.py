@@ -9,7 +9,6 @@ the notebooks call them directly.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import matplotlib.pyplot as plt
@@ -20,7 +19,7 @@ import fields
 import rmt
 from fields.saddles import random_saddle, saddle_2d
 from rmt.random import as_generator, as_seed_sequence, child
-from rmt.workflow.reproduction import Claim, figure
+from rmt.workflow.reproduction import Claim, cached_on_seed, figure
 
 from . import plot
 from .critical import Solver, Starts
@@ -191,19 +190,15 @@ def _digits_net(hidden: int, n: int, rng: np.random.Generator) -> fields.nn.MLP:
                          weight_decay=1e-2, rng=rng)
 
 
-@functools.lru_cache(maxsize=1)
-def _digits_training(quick: bool, entropy, spawn_key: tuple):
+@cached_on_seed
+def _digits_training(quick: bool, root: np.random.SeedSequence):
     """The digits net of :func:`network_hessian_spectra` and its spectra along training
-    (from the child 0 of the root ``(entropy, spawn_key)``)."""
-    gen = np.random.default_rng(child(np.random.SeedSequence(entropy, spawn_key=spawn_key), 0))
+    (from the child 0 of ``root``)."""
+    gen = np.random.default_rng(child(root, 0))
     net = _digits_net(8 if quick else 16, 500, gen)
     ds = spectra_along_training(net, optimizer=rmsprop(3e-3), steps=600 if quick else 1500,
                                 checkpoints=5, rng=gen)
     return net, ds
-
-
-def _digits_training_of(quick: bool, root: np.random.SeedSequence):
-    return _digits_training(bool(quick), root.entropy, tuple(root.spawn_key))
 
 
 @figure(4, 1)
@@ -234,7 +229,7 @@ def network_hessian_spectra(*, quick: bool = False, rng=None) -> tuple[Figure, l
         first and the last checkpoint (the spectrum moves right as the error falls); the
         moment-matched semicircle gives the index fraction within 0.05.
     """
-    net, ds = _digits_training_of(quick, as_seed_sequence(rng))
+    net, ds = _digits_training(quick, rng)
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="tight")
     plot.spectra_along_training(ds, ax=axes[0], title=f"Hessian spectra, 64-{net.layers[1]}-10 "
                                 f"net ({net.dim} parameters), 500 digits")
@@ -284,7 +279,7 @@ def network_spectral_density(*, quick: bool = False, rng=None) -> tuple[Figure, 
         None: the estimators' accuracy is tested in the test suite.
     """
     root = as_seed_sequence(rng)
-    net, ds = _digits_training_of(quick, root)
+    net, ds = _digits_training(quick, root)
     w_end = ds.x.values[-1]
     exact = ds.eigenvalues.values[-1]
     sd = rmt.spectral_density(lambda v: net.hvp(w_end, v), net.dim, rng=child(root, 1))

@@ -108,8 +108,10 @@ def error_index_plane(ds, *, ax=None, title: str | None = None):
         ax.plot(ds.index_fraction.values[sel], ds.energy.values[sel], marker, color=color,
                 ms=5 if marker == "o" else 4, alpha=0.7, label=f"{source} ({sel.sum()})")
     if "theory_index_fraction" in ds:
+        # The law's description is a paragraph: the legend names its model, the first word.
+        model = str(ds.attrs.get("theory", "theory")).split(":")[0]
         ax.plot(ds.theory_index_fraction, ds.theory_energy, "k-", lw=1.5,
-                label=ds.attrs.get("theory", "theory"))
+                label=f"asymptotic law ({model})")
     ax.set_xlabel(r"index fraction $\alpha$")
     ax.set_ylabel(r"energy density $f / N$")
     ax.set_xlim(-0.02, 1.02)

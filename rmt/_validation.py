@@ -11,11 +11,7 @@ import numbers
 
 import numpy as np
 
-from .random import as_generator, as_seed_sequence, library_version
-
 __all__ = [
-    "as_generator",
-    "as_seed_sequence",
     "check_beta",
     "check_int",
     "check_positive_float",
@@ -23,7 +19,6 @@ __all__ = [
     "check_size",
     "check_square",
     "check_symmetric",
-    "library_version",
 ]
 
 

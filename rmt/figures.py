@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -33,11 +32,11 @@ from .index_theory import log_prob_all_positive
 from .laws import marchenko_pastur
 from .laws import semicircle as semicircle_law
 from .preconditioning import preconditioning_experiment
-from .random import as_generator, as_seed_sequence, child, child_generator
+from .random import as_generator, as_seed_sequence, child_generator
 from .samplers import sample_index, sample_largest
 from .tracy_widom import edge_law
 from .tridiagonal import hermite_tridiagonal
-from .workflow.reproduction import Claim, figure
+from .workflow.reproduction import Claim, cached_on_seed, figure
 
 __all__ = ["gaussian_shell", "index_distribution", "index_variance", "preconditioning",
            "semicircle", "tracy_widom", "tridiagonal_histogram"]
@@ -154,20 +153,15 @@ def tridiagonal_histogram(*, quick: bool = False, rng=None) -> tuple[Figure, lis
     return fig, []
 
 
-@functools.lru_cache(maxsize=1)
-def _index_samples(quick: bool, entropy, spawn_key: tuple) -> dict:
-    """Sampled GOE and GUE indices at every size: ``{(n, beta): indices}`` (one stream, the
-    child 0 of the root ``(entropy, spawn_key)``)."""
+@cached_on_seed
+def _index_samples(quick: bool, root: np.random.SeedSequence) -> dict:
+    """Sampled GOE and GUE indices at every size, ``{(n, beta): indices}``, from one stream
+    (the child 0 of ``root``)."""
     sizes = _sizes(quick)
-    gen = np.random.default_rng(child(np.random.SeedSequence(entropy, spawn_key=spawn_key), 0))
+    gen = child_generator(root, 0)
     return {(n, beta): sample_index(n, size=reps, beta=beta, rng=gen)
             for n, reps in zip(sizes.index_ns, sizes.index_reps, strict=True)
             for beta in (1, 2)}
-
-
-def _index_samples_of(quick: bool, rng) -> dict:
-    root = as_seed_sequence(rng)
-    return _index_samples(bool(quick), root.entropy, tuple(root.spawn_key))
 
 
 @figure(1, 3)
@@ -198,7 +192,7 @@ def index_distribution(*, quick: bool = False, rng=None) -> tuple[Figure, list[C
     """
     sizes = _sizes(quick)
     root = as_seed_sequence(rng)
-    samples = _index_samples_of(quick, root)
+    samples = _index_samples(quick, root)
     ns = sizes.index_ns
     fig, axes = plt.subplots(1, 3, figsize=(14, 4), layout="tight")
     for ax, n in zip(axes, (ns[0], ns[len(ns) // 2], ns[-1]), strict=True):
@@ -234,7 +228,7 @@ def index_variance(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim
         against :func:`rmt.index_variance`, allowance ``1 / N`` (the neglected terms).
     """
     sizes = _sizes(quick)
-    samples = _index_samples_of(quick, rng)
+    samples = _index_samples(quick, rng)
     claims = []
     variances = {1: [], 2: []}
     errors = {1: [], 2: []}

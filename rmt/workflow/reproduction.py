@@ -12,14 +12,16 @@ packages above it (``fields``, ``optim``): it finds their figures through the en
 a source checkout must be installed (``pip install -e .``) for any figure to appear.
 :func:`reproduce` runs the figures in the notebooks' order (the order :func:`figure` records),
 then any other registered figure in name order, and gives each one the keyed child
-``rmt.random.child(root, zlib.crc32(name))`` of the root seed, so a figure's numbers do not
-depend on which other figures are installed or run; :func:`figure_rng` gives a notebook the
-same seed.
+``rmt.random.child(root, zlib.crc32(name))`` of the root seed (``name`` of the figure it
+shares its seed with, if it declares one), so a figure's numbers do not depend on which other
+figures are installed or run; :func:`figure_rng` gives a notebook the same seed. Two figures
+drawn from one expensive computation share a seed and compute it once (:func:`cached_on_seed`).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import time
 import zlib
@@ -34,7 +36,7 @@ import numpy as np
 from ..index_theory import log_prob_all_positive
 from ..random import as_seed_sequence, child
 
-__all__ = ["Claim", "claims_table", "figure", "figure_rng", "reproduce"]
+__all__ = ["Claim", "cached_on_seed", "claims_table", "figure", "figure_rng", "reproduce"]
 
 #: Entry-point group of the figure functions (``name = "module:function"``, name = PNG stem).
 FIGURE_GROUP = "rmt.figures"
@@ -109,6 +111,42 @@ def figure(notebook: int, position: int, *, shares_seed_with: str | None = None
     return mark
 
 
+def cached_on_seed(function: Callable) -> Callable:
+    """Cache ``function(quick, root)`` on ``quick`` and the seed of ``root``.
+
+    The expensive computation that two figures draw from (:func:`figure`'s
+    ``shares_seed_with``) is written once, as ``function(quick, root)`` with ``root`` a
+    SeedSequence, and decorated: the second figure with the same seed gets the first one's
+    result (the last result is kept). ``rng`` may be anything :func:`rmt.random.as_seed_sequence`
+    accepts; a Generator or ``None`` gives a new root, hence no reuse.
+
+    Examples
+    --------
+    >>> from rmt.workflow.reproduction import cached_on_seed
+    >>> @cached_on_seed
+    ... def draws(quick, root):
+    ...     return np.random.default_rng(root).standard_normal(3)
+    >>> draws(True, 5) is draws(True, np.random.SeedSequence(5))
+    True
+    """
+
+    @functools.lru_cache(maxsize=1)
+    def cached(quick: bool, entropy, spawn_key: tuple):
+        return function(quick, np.random.SeedSequence(entropy, spawn_key=spawn_key))
+
+    @functools.wraps(function)
+    def wrapper(quick: bool, rng):
+        root = as_seed_sequence(rng)
+        entropy = root.entropy
+        if not isinstance(entropy, int):
+            entropy = tuple(int(v) for v in np.atleast_1d(entropy))
+        return cached(bool(quick), entropy, tuple(root.spawn_key))
+
+    wrapper.cache_clear = cached.cache_clear
+    wrapper.cache_info = cached.cache_info
+    return wrapper
+
+
 def _seed_key(name: str, function: Callable | None) -> int:
     return zlib.crc32((getattr(function, "figure_seed", None) or name).encode())
 
@@ -137,7 +175,7 @@ def _select(only: Sequence[str] | None) -> list[tuple[str, Callable]]:
     return sorted(installed.items(), key=_order)
 
 
-def figure_rng(name: str, rng=0) -> np.random.SeedSequence:
+def figure_rng(name: str, *, rng=0) -> np.random.SeedSequence:
     """The seed :func:`reproduce` gives the figure ``name``.
 
     Parameters
@@ -200,11 +238,12 @@ def reproduce(out: str | Path = "results", *, quick: bool = False,
         Output folder (created). Receives ``<name>.png`` per figure (tight layout, 110 dpi),
         ``claims.csv`` and ``claims.md``.
     quick : bool
-        Smaller sizes (about two minutes on 2 cores) instead of the full ones.
+        The reduced sizes of every figure (those the test suite and the notebooks' quick mode
+        use) instead of the full ones.
     only : sequence of str, optional
         Names of the figures to draw (default: all).
     rng : int or SeedSequence, default 0
-        Root seed; figure ``name`` gets :func:`figure_rng` ``(name, rng)``.
+        Root seed; figure ``name`` gets ``figure_rng(name, rng=rng)`` (:func:`figure_rng`).
 
     Returns
     -------

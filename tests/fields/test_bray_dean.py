@@ -74,7 +74,7 @@ def test_equivalent_form(nu):
     np.testing.assert_allclose(bray_dean.asymptotic_index_fraction(k, ENERGIES),
                                f_sc(math.sqrt(c) * ENERGIES / (1 + c)), atol=1e-13)
     assert bray_dean.threshold_energies(k)[0] == pytest.approx(-(1 + c) / math.sqrt(c))
-    # The helpers agree with each other and with rmt.index_fraction.
+    # The helpers agree with each other and with rmt.semicircle_index_fraction.
     assert bray_dean.asymptotic_index_fraction(k, -1.1) == pytest.approx(
         rmt.semicircle_index_fraction(bray_dean.tilted_shift(k, -1.1),
                                       bray_dean.semicircle_radius(k)))

@@ -1,5 +1,5 @@
-"""The optimisers of optim.first_order, optim.diagonal_curvature and optim.newton against hand-computed
-steps, against each other, and against the Monte Carlo theory of their estimators."""
+"""The optimisers of optim.first_order, optim.diagonal_curvature and optim.newton against
+hand-computed steps, against each other, and against the Monte Carlo theory of their estimators."""
 
 import copy
 

@@ -61,7 +61,7 @@ def test_figure_rng_is_keyed_by_name_and_shared_where_declared():
     root = np.random.SeedSequence(5)
     ss = figure_rng("semicircle", rng=root)
     assert ss.entropy == 5 and ss.spawn_key == (zlib.crc32(b"semicircle"),)
-    assert figure_rng("semicircle", 3).spawn_key != figure_rng("tracy_widom", 3).spawn_key
+    assert figure_rng("semicircle", rng=3).spawn_key != figure_rng("tracy_widom", rng=3).spawn_key
     # Two figures drawn from one computation share one seed (and one cached computation).
     assert (figure_rng("index_variance").spawn_key
             == figure_rng("index_distribution").spawn_key)
@@ -74,7 +74,7 @@ def test_figure_rng_is_keyed_by_name_and_shared_where_declared():
 
 
 def test_a_figure_has_the_same_numbers_alone_and_in_reproduce(tmp_path):
-    fig, alone = rmt.figures.gaussian_shell(quick=True, rng=figure_rng("gaussian_shell", 7))
+    fig, alone = rmt.figures.gaussian_shell(quick=True, rng=figure_rng("gaussian_shell", rng=7))
     assert isinstance(fig, Figure) and all(isinstance(c, Claim) for c in alone)
     plt.close(fig)
     both = reproduce(tmp_path, quick=True, only=["tridiagonal_histogram", "gaussian_shell"],
@@ -85,14 +85,14 @@ def test_a_figure_has_the_same_numbers_alone_and_in_reproduce(tmp_path):
 
 
 def test_shared_computation_runs_once_and_matches_its_partner():
-    seed = figure_rng("index_distribution", 11)
+    seed = figure_rng("index_distribution", rng=11)
     rmt.figures._index_samples.cache_clear()
     fig1, _ = rmt.figures.index_distribution(quick=True, rng=seed)
     fig2, claims = rmt.figures.index_variance(quick=True, rng=seed)
     assert rmt.figures._index_samples.cache_info().hits == 1
     plt.close(fig1)
     plt.close(fig2)
-    samples = rmt.figures._index_samples_of(True, seed)
+    samples = rmt.figures._index_samples(True, seed)
     assert [c.measured for c in claims] == [samples[n, b].var(ddof=1)
                                            for n in (10**2, 10**3, 10**4) for b in (1, 2)]
 
