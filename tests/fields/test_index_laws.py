@@ -119,9 +119,11 @@ def test_user_registers_a_law_for_their_own_class():
         def hvp(self, x, v):
             return v
 
-    with pytest.raises(TypeError, match="registered for GaussianField, RandomQuadratic, "
-                                        "SphericalSpinGlass"):
+    # Other tests of the session may have registered their own classes: check the built-ins.
+    with pytest.raises(TypeError, match="there is no index law for Bowl") as refused:
         index_law(Bowl())
+    for name in ("GaussianField", "RandomQuadratic", "SphericalSpinGlass"):
+        assert name in str(refused.value)
 
     @index_law.register
     def _(surface: Bowl) -> IndexLaw:
