@@ -137,9 +137,14 @@ def shifted_goe_index(size: int, scale: float, mean: np.ndarray, tilt: np.ndarra
     e = np.ascontiguousarray(e.reshape(n_samples, size - 1)) * abs(scale)
     value = np.empty(mean.size)
     stderr = np.empty(mean.size)
+    if sd == 0:  # one node per energy: one pass over each matrix for all the energies
+        at_mean = index_and_log_det(d, e, np.asarray(mean, dtype=np.float64))
     for j, (mu, peak) in enumerate(zip(mean, tilt, strict=True)):
         z = z_grid(mu, peak, sd)
-        index, log_det = index_and_log_det(d, e, mu + sd * z)
+        if sd == 0:
+            index, log_det = at_mean[0][:, j:j + 1], at_mean[1][:, j:j + 1]
+        else:
+            index, log_det = index_and_log_det(d, e, mu + sd * z)
         log_w = log_det - 0.5 * z * z
         weights = np.exp(log_w - log_w.max())
         value[j], stderr[j] = _ratio((weights * index).sum(axis=1) / size, weights.sum(axis=1))
