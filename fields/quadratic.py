@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 import rmt
-from rmt._validation import check_int, check_real_array
+from rmt._validation import check_int, check_vector
 from rmt.random import as_generator
 
 __all__ = ["RandomQuadratic"]
@@ -137,38 +137,32 @@ class RandomQuadratic:
         return f"RandomQuadratic(dim={self._dim}, shift={self._shift:g})"
 
     # -- the surface ---------------------------------------------------------------------------
-    def _point(self, name: str, x) -> np.ndarray:
-        x = check_real_array(name, x)
-        if x.shape != (self._dim,):
-            raise ValueError(f"{name} must have shape ({self._dim},); got {x.shape}")
-        return x
-
     def critical_point(self) -> np.ndarray:
         """The unique critical point, the origin (when ``H`` is nonsingular)."""
         return np.zeros(self._dim)
 
     def value(self, x) -> float:
         """``x^T H x / 2``."""
-        x = self._point("x", x)
+        x = check_vector("x", x, self._dim)
         return 0.5 * float(x @ (self._matrix @ x))
 
     def grad(self, x) -> np.ndarray:
         """``H x``."""
-        return self._matrix @ self._point("x", x)
+        return self._matrix @ check_vector("x", x, self._dim)
 
     def value_and_grad(self, x) -> tuple[float, np.ndarray]:
         """``(x^T H x / 2, H x)`` with one matrix-vector product."""
-        x = self._point("x", x)
+        x = check_vector("x", x, self._dim)
         g = self._matrix @ x
         return 0.5 * float(x @ g), g
 
     def hvp(self, x, v) -> np.ndarray:
         """``H v`` (the Hessian does not depend on ``x``, which is still validated)."""
-        self._point("x", x)
-        return self._matrix @ self._point("v", v)
+        check_vector("x", x, self._dim)
+        return self._matrix @ check_vector("v", v, self._dim)
 
     def hess(self, x) -> np.ndarray:
         """``H`` (a copy)."""
-        self._point("x", x)
+        check_vector("x", x, self._dim)
         return self._matrix.copy()
 

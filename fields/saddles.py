@@ -27,19 +27,10 @@ import math
 import numpy as np
 
 import rmt
-from rmt._validation import check_int, check_positive_float, check_real_array
+from rmt._validation import check_int, check_positive_float, check_real_array, check_vector
 from rmt.random import as_generator
 
 __all__ = ["QuarticSaddle", "random_saddle", "saddle_2d"]
-
-
-def _point(name: str, x, dim: int) -> np.ndarray:
-    """``x`` as a finite float64 vector of shape ``(dim,)`` (a copy), or raise."""
-    x = check_real_array(name, x)
-    if x.shape != (dim,):
-        raise ValueError(f"{name} must have shape ({dim},) for a surface of dim {dim}; "
-                         f"got {x.shape}")
-    return np.array(x, dtype=np.float64)
 
 
 class QuarticSaddle:
@@ -100,7 +91,8 @@ class QuarticSaddle:
             if not np.allclose(q.T @ q, np.eye(n), atol=1e-10):
                 raise ValueError("rotation must be orthogonal (Q^T Q = I)")
         self._kappa = check_positive_float("quartic", quartic)
-        self._center = np.zeros(n) if center is None else _point("center", center, n)
+        self._center = (np.zeros(n) if center is None
+                        else check_vector("center", center, n, copy=True))
         self._lam, self._q = lam.copy(), np.array(q, dtype=float)
         for a in (self._lam, self._q, self._center):
             a.setflags(write=False)
@@ -117,7 +109,7 @@ class QuarticSaddle:
                 f"lambda_min={self._lam.min():.4g}, quartic={self._kappa:g})")
 
     def _y(self, x) -> np.ndarray:
-        return self._q.T @ (_point("x", x, self.dim) - self._center)
+        return self._q.T @ (check_vector("x", x, self.dim) - self._center)
 
     def value(self, x) -> float:
         """``f(x)``."""
@@ -138,7 +130,7 @@ class QuarticSaddle:
     def hvp(self, x, v) -> np.ndarray:
         """``Q diag(lambda + 3 kappa y^2) Q^T v``."""
         y = self._y(x)
-        v = _point("v", v, self.dim)
+        v = check_vector("v", v, self.dim)
         return self._q @ ((self._lam + 3 * self._kappa * y**2) * (self._q.T @ v))
 
     def hess(self, x) -> np.ndarray:

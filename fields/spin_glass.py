@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 import rmt
-from rmt._validation import check_int, check_positive_float, check_real_array
+from rmt._validation import check_int, check_positive_float, check_real_array, check_vector
 from rmt.random import as_generator
 
 from .kac_rice import KacRiceEstimate, shifted_goe_index
@@ -237,15 +237,9 @@ class SphericalSpinGlass:
         return f"SphericalSpinGlass(dim={self._dim}, {model})"
 
     # -- geometry ------------------------------------------------------------------------------
-    def _vector(self, name: str, x) -> np.ndarray:
-        x = check_real_array(name, x)
-        if x.shape != (self._dim,):
-            raise ValueError(f"{name} must have shape ({self._dim},); got {x.shape}")
-        return x
-
     def project(self, x) -> np.ndarray:
         """The point ``sqrt(N) x / |x|`` of the sphere; ``x`` must be finite and nonzero."""
-        x = self._vector("x", x)
+        x = check_vector("x", x, self._dim)
         norm = np.linalg.norm(x)
         if not norm > 0:
             raise ValueError("x must be nonzero to be projected onto the sphere")
@@ -310,7 +304,7 @@ class SphericalSpinGlass:
         component of ``v`` along ``y`` is ignored. Exact, ``O(N^p)``.
         """
         y = self.project(x)
-        v = self._vector("v", v)
+        v = check_vector("v", v, self._dim)
         value, egrad, ehess = self._partials(y, hessian=True)
         w = v - (y @ v / self._dim) * y
         hw = ehess @ w

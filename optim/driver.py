@@ -22,11 +22,11 @@ import numpy as np
 import xarray as xr
 
 from fields.surface import check_surface, retract, value_and_grad
-from rmt._validation import check_int, check_positive_float
+from rmt._validation import check_int, check_positive_float, check_vector
 from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
-from .surface import check_point, curvature
+from .surface import curvature
 
 __all__ = ["RECORDABLE", "run"]
 
@@ -154,7 +154,7 @@ def run(
     if batch_size is not None:
         needs += ("minibatch",)
     dim = check_surface(surface, tuple(dict.fromkeys(needs)))
-    x = retract(surface, check_point("x0", x0, dim))
+    x = retract(surface, check_vector("x0", x0, dim, copy=True))
     steps = check_int("steps", steps, 0)
     record_every = check_int("record_every", record_every, 1)
     if index_every is None:

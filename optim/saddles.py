@@ -42,12 +42,11 @@ import numpy as np
 import xarray as xr
 
 from fields.saddles import QuarticSaddle
-from rmt._validation import check_int, check_positive_float, check_real_array
+from rmt._validation import check_int, check_positive_float, check_real_array, check_vector
 from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
 from .driver import run
-from .surface import check_point
 
 __all__ = ["escape_time", "gd_escape_steps"]
 
@@ -148,7 +147,7 @@ def escape_time(
     if direction is None:
         u = np.random.default_rng(child(root, 0)).standard_normal(saddle.dim)
     else:
-        u = check_point("direction", direction, saddle.dim)
+        u = check_vector("direction", direction, saddle.dim, copy=True)
     if not np.linalg.norm(u) > 0:
         raise ValueError("direction must be nonzero")
     u = u / np.linalg.norm(u)

@@ -18,22 +18,13 @@ import scipy.linalg
 
 import rmt
 from fields.surface import check_surface, hessian, tangent_space
-from rmt._validation import check_real_array
+from rmt._validation import check_vector
 
-__all__ = ["Curvature", "check_point", "curvature"]
+__all__ = ["Curvature", "curvature"]
 
 #: Largest ``dim`` for which a Hessian is assembled from ``dim`` calls of ``hvp`` when the
 #: surface has no ``hess``; above it the index comes from Lanczos.
 HVP_ASSEMBLY_LIMIT = 1000
-
-
-def check_point(name: str, x, dim: int) -> np.ndarray:
-    """Return ``x`` as a finite float64 vector of shape ``(dim,)`` (a copy), or raise."""
-    x = check_real_array(name, x)
-    if x.shape != (dim,):
-        raise ValueError(f"{name} must have shape ({dim},) for a surface of dim {dim}; "
-                         f"got {x.shape}")
-    return np.array(x, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -109,7 +100,7 @@ def curvature(surface, x: np.ndarray, *, method: str = "auto", rng=None) -> Curv
         raise ValueError(f"method must be 'auto', 'hessian' or 'lanczos'; got {method!r}")
     has_hess = callable(getattr(surface, "hess", None))
     dim = check_surface(surface, ("hess",) if has_hess and method != "lanczos" else ("hvp",))
-    x = check_point("x", x, dim)
+    x = check_vector("x", x, dim, copy=True)
     if method == "auto":
         method = "hessian" if has_hess or dim <= HVP_ASSEMBLY_LIMIT else "lanczos"
     if method == "hessian":

@@ -38,11 +38,10 @@ import numpy as np
 import xarray as xr
 
 from fields.surface import check_surface
-from rmt._validation import check_int, check_positive_float
+from rmt._validation import check_int, check_positive_float, check_vector
 from rmt.random import as_generator, as_seed_sequence, child, provenance
 
 from .base import Transform
-from .surface import check_point
 
 __all__ = ["LearningRateSearch", "compare", "diagonal_similarity", "train"]
 
@@ -135,7 +134,7 @@ def _check_x0(surface, x0) -> np.ndarray:
         x0 = getattr(surface, "w0", None)
         if x0 is None:
             raise TypeError(f"x0 is required: {type(surface).__name__} has no w0")
-    return check_point("x0", x0, surface.dim)
+    return check_vector("x0", x0, surface.dim, copy=True)
 
 
 def _check_optimizer(name: str, opt) -> Transform:
@@ -460,7 +459,7 @@ def diagonal_similarity(surface, x, *, batch_size: int = 100, probes: int = 10,
         ``rmsprop_equilibration``, ``jacobi_equilibration``, ``rmsprop_jacobi``.
     """
     n = _check_data_surface(surface, ("grad", "hvp", "minibatch"))
-    x = check_point("x", x, surface.dim)
+    x = check_vector("x", x, surface.dim, copy=True)
     batch_size = check_int("batch_size", batch_size, 1)
     batch_size = min(batch_size, n)
     probes = check_int("probes", probes, 1)

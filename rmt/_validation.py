@@ -19,6 +19,7 @@ __all__ = [
     "check_size",
     "check_square",
     "check_symmetric",
+    "check_vector",
 ]
 
 
@@ -79,6 +80,25 @@ def check_real_array(name: str, value, *, ndim_min: int = 0) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite; it contains NaN or Inf")
     return arr
+
+
+def check_vector(name: str, value, dim: int, *, copy: bool = False) -> np.ndarray:
+    """Return ``value`` as a finite float64 vector of shape ``(dim,)`` (a point of a surface).
+
+    With ``copy=True`` the result is always a new array, which the caller may change.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric or complex entries.
+    ValueError
+        NaN or Inf entries, or a shape other than ``(dim,)``.
+    """
+    arr = check_real_array(name, value)
+    if arr.shape != (dim,):
+        raise ValueError(f"{name} must have shape ({dim},) for a surface of dim {dim}; "
+                         f"got {arr.shape}")
+    return np.array(arr, dtype=np.float64) if copy else arr
 
 
 def check_square(name: str, matrix) -> np.ndarray:

@@ -50,7 +50,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from rmt._validation import check_int, check_real_array
+from rmt._validation import check_int, check_real_array, check_vector
 from rmt.random import as_generator
 
 from .activations import ACTIVATIONS, activate, second_derivative
@@ -257,16 +257,9 @@ class MLP:
                 f"n_examples={self.n_examples}, weight_decay={self._weight_decay:g})")
 
     # -- parameters -----------------------------------------------------------------------
-    def _point(self, name: str, w) -> np.ndarray:
-        w = check_real_array(name, w)
-        if w.shape != (self.dim,):
-            raise ValueError(f"{name} must have shape ({self.dim},) (the number of "
-                             f"parameters); got {w.shape}")
-        return w
-
     def unflatten(self, w) -> list[tuple[np.ndarray, np.ndarray]]:
         """The layers' ``(W, b)`` as views into ``w`` (``W`` of shape ``(n_in, n_out)``)."""
-        w = self._point("w", w)
+        w = check_vector("w", w, self.dim)
         return self._unpack(w)
 
     def _unpack(self, w: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -338,7 +331,7 @@ class MLP:
     # -- the surface ----------------------------------------------------------------------
     def value(self, w) -> float:
         """The mean loss over the examples (plus the weight decay)."""
-        return self._value(self._point("w", w), need_delta=False)[0]
+        return self._value(check_vector("w", w, self.dim), need_delta=False)[0]
 
     def grad(self, w) -> np.ndarray:
         """The gradient by back-propagation."""
@@ -346,7 +339,7 @@ class MLP:
 
     def value_and_grad(self, w) -> tuple[float, np.ndarray]:
         """Value and gradient for one forward and one backward pass."""
-        w = self._point("w", w)
+        w = check_vector("w", w, self.dim)
         value, params, acts, d1s, delta, _ = self._value(w, need_delta=True)
         g = self._backward(params, acts, d1s, delta)
         if self._weight_decay:
@@ -362,7 +355,7 @@ class MLP:
         return self._product(w, v, gauss_newton=True)
 
     def _product(self, w, v, *, gauss_newton: bool) -> np.ndarray:
-        w = self._point("w", w)
+        w = check_vector("w", w, self.dim)
         v = check_real_array("v", v)
         if v.shape[-1:] != (self.dim,) or v.ndim > 2:
             raise ValueError(f"v must have shape ({self.dim},) or (k, {self.dim}); "
@@ -437,7 +430,7 @@ class MLP:
             Unit vectors per R-pass (default: as many as keep each intermediate array under
             32 MiB).
         """
-        w = self._point("w", w)
+        w = check_vector("w", w, self.dim)
         if np.dtype(dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
             raise ValueError(f"dtype must be float64 or float32; got {dtype!r}")
         max_memory = check_int("max_memory", max_memory, 1)
@@ -476,7 +469,7 @@ class MLP:
     # -- predictions and minibatches ------------------------------------------------------
     def predict(self, w, inputs: ArrayLike | None = None) -> np.ndarray:
         """Outputs after the loss's non-linearity (class probabilities, intensities, values)."""
-        w = self._point("w", w)
+        w = check_vector("w", w, self.dim)
         x = self._x if inputs is None else check_real_array("inputs", inputs)
         if x.ndim != 2 or x.shape[1] != self._layers[0]:
             raise ValueError(f"inputs must have shape (n, {self._layers[0]}); got {x.shape}")
@@ -487,7 +480,7 @@ class MLP:
         """Fraction of misclassified training examples (softmax loss only)."""
         if self._loss != "softmax-cross-entropy":
             raise ValueError("error_rate needs the softmax cross-entropy loss (class labels)")
-        z = self._forward(self._unpack(self._point("w", w)), self._x)[0]
+        z = self._forward(self._unpack(check_vector("w", w, self.dim)), self._x)[0]
         return float(np.mean(np.argmax(z, axis=1) != self._t))
 
     def task_error(self, w) -> float:
@@ -497,7 +490,7 @@ class MLP:
         loss; NaN for the other losses, which define no task error of their own (a
         subclass such as :class:`fields.nn.Autoencoder` defines its own).
         """
-        w = self._point("w", w)
+        w = check_vector("w", w, self.dim)
         if self._loss == "softmax-cross-entropy":
             return self.error_rate(w)
         return float("nan")
