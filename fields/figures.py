@@ -226,7 +226,7 @@ def spin_glass(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
     axes[1].set_xlabel("energy u = H / N")
     axes[1].set_ylabel("index fraction")
     return fig, [
-        Claim("3-spin glass ground-state threshold E_0 (ABC 2013; docs/theory.md 1.65700)",
+        Claim("3-spin glass ground-state threshold E_0 (Auffinger, Ben Arous & Černý 2013)",
               1.65700, float(layers[0]), 0.0, 5e-6),
         Claim("3-spin glass E_inf = 2 sqrt((p - 1)/p)", 2 * np.sqrt(2 / 3), th.e_inf, 0.0,
               1e-12),
