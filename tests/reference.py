@@ -37,3 +37,23 @@ def off_diagonal_square_sum(h) -> np.ndarray:
     off = np.array(h, dtype=np.float64)
     np.fill_diagonal(off, 0.0)
     return np.sum(off**2, axis=1)
+
+
+class DiagonalQuadratic:
+    """A user's surface with only ``dim``, ``value``, ``grad`` and ``hvp``: sum_i h_i x_i^2 / 2.
+
+    Its one critical point is the origin, of index ``#{h_i < 0}``.
+    """
+
+    def __init__(self, h):
+        self.h = np.asarray(h, dtype=float)
+        self.dim = self.h.size
+
+    def value(self, x):
+        return 0.5 * float(x @ (self.h * x))
+
+    def grad(self, x):
+        return self.h * x
+
+    def hvp(self, x, v):
+        return self.h * v

@@ -20,17 +20,7 @@ Nothing a start finds depends on another start: each draws from its own keyed ch
 root seed (:func:`rmt.random.child`), and bad points or NaN met on the way never raise (the
 row says ``"diverged"``).
 
-References
-----------
-F. Roosta, Y. Liu, P. Xu and M. W. Mahoney, "Newton-MR: Inexact Newton method with minimum
-residual sub-problem solver", arXiv:1810.00303 (2018; EURO J. Comput. Optim. 10, 2022).
-C. G. Frye, J. Simon, N. S. Wadia, A. Ligeralde, M. R. DeWeese and K. E. Bouchard, "Critical
-point-finding methods reveal gradient-flat regions of deep network losses", Neural Computation
-33, 1469 (2021).
-J. Pennington and Y. Bahri, "Geometry of neural network loss surfaces via random matrix
-theory", ICML 2017.
-Y. Dauphin, R. Pascanu, C. Gulcehre, K. Cho, S. Ganguli and Y. Bengio, "Identifying and
-attacking the saddle point problem in high-dimensional non-convex optimization", NeurIPS 2014.
+The methods and their references are in :mod:`optim.critical.solvers`.
 """
 
 from __future__ import annotations

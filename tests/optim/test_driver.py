@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from reference import DiagonalQuadratic as Bowl  # a user surface: dim, value, grad, hvp
 
 import fields
 import optim
@@ -13,23 +14,6 @@ from rmt.random import seed_from_provenance
 
 def gd(lr):
     return chain(scale(-lr))
-
-
-class Bowl:
-    """f(x) = sum_i h_i x_i^2 / 2 with a diagonal Hessian (only value and grad)."""
-
-    def __init__(self, h):
-        self.h = np.asarray(h, dtype=float)
-        self.dim = self.h.size
-
-    def value(self, x):
-        return 0.5 * float(x @ (self.h * x))
-
-    def grad(self, x):
-        return self.h * x
-
-    def hvp(self, x, v):
-        return self.h * v
 
 
 class LeastSquares:
@@ -236,24 +220,6 @@ def test_the_same_seed_sequence_twice_gives_the_same_trajectory():
     assert not np.array_equal(c.x, e.x)
 
 
-class Minimal:
-    """A user's surface with only dim, value, grad and hvp: f = sum_i h_i x_i^2 / 2."""
-
-    dim = 4
-
-    def __init__(self):
-        self.h = np.array([2.0, 1.0, 0.5, 1.5])
-
-    def value(self, x):
-        return 0.5 * float(x @ (self.h * x))
-
-    def grad(self, x):
-        return self.h * x
-
-    def hvp(self, x, v):
-        return self.h * v
-
-
 EVERY_OPTIMIZER = {
     "sgd": lambda: optim.sgd(0.1),
     "momentum": lambda: optim.momentum(0.05),
@@ -274,7 +240,7 @@ EVERY_OPTIMIZER = {
 @pytest.mark.parametrize("name", sorted(EVERY_OPTIMIZER))
 def test_a_surface_with_only_dim_value_grad_hvp_works_with_every_optimiser(name):
     # The positive definite bowl: every optimiser lowers the value; the index is 0 throughout.
-    f = Minimal()
+    f = Bowl([2.0, 1.0, 0.5, 1.5])
     traj = run(f, EVERY_OPTIMIZER[name](), np.ones(4), 60, record=("value", "index"),
                index_every=30, rng=0)
     assert traj.attrs["status"] == "completed"

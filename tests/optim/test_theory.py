@@ -16,6 +16,7 @@ import math
 import numpy as np
 import pytest
 import xarray as xr
+from reference import DiagonalQuadratic
 
 import fields
 from fields import GaussianField, Matern, SphericalSpinGlass, SquaredExponential
@@ -267,21 +268,8 @@ def test_compare_with_theory_refuses_what_it_cannot_judge():
     assert math.isfinite(compare_with_theory(ds, field, n_samples=50).attrs["pearson_r"])
 
 
-class Diagonal:
-    """A user's surface f = sum_i h_i x_i^2 / 2: one critical point, of index #{h_i < 0}."""
-
-    def __init__(self, h):
-        self.h = np.asarray(h, dtype=float)
-        self.dim = self.h.size
-
-    def value(self, x):
-        return 0.5 * float(x @ (self.h * x))
-
-    def grad(self, x):
-        return self.h * x
-
-    def hvp(self, x, v):
-        return self.h * v
+class Diagonal(DiagonalQuadratic):
+    """A user's own surface class (its index law registered below)."""
 
 
 @fields.index_law.register
