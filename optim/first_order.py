@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from rmt._validation import check_int, check_positive_float
+from rmt._validation import check_bool, check_int, check_positive_float
 from rmt.random import as_seed_sequence
 
 from .base import Transform, _fraction, _learning_rate, chain, named, scale, trace
@@ -68,12 +68,6 @@ def _copy_generator(gen: np.random.Generator) -> np.random.Generator:
     bit = type(gen.bit_generator)(_COPY_SEED)
     bit.state = gen.bit_generator.state
     return np.random.Generator(bit)
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool; got {value!r} ({type(value).__name__})")
-    return bool(value)
 
 
 def _zeros_like(x) -> np.ndarray:
@@ -275,7 +269,7 @@ def momentum(lr: float, decay: float = 0.9, nesterov: bool = False) -> Transform
     """
     lr = _learning_rate(lr)
     decay = _fraction("decay", decay)
-    nesterov = _check_bool("nesterov", nesterov)
+    nesterov = check_bool("nesterov", nesterov)
     return named("momentum", chain(trace(decay, nesterov), scale(-lr)),
                  lr=lr, decay=decay, nesterov=nesterov)
 

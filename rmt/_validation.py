@@ -13,6 +13,8 @@ import numpy as np
 
 __all__ = [
     "check_beta",
+    "check_bool",
+    "check_choice",
     "check_int",
     "check_positive_float",
     "check_real_array",
@@ -23,13 +25,39 @@ __all__ = [
 ]
 
 
-def check_int(name: str, value, minimum: int | None = 1) -> int:
-    """Return ``value`` as an int, refusing floats, bools and values below ``minimum``."""
+def check_int(name: str, value, minimum: int | None = 1, *, maximum: int | None = None,
+              why: str = "") -> int:
+    """Return ``value`` as an int, refusing floats, bools and values outside the bounds.
+
+    ``maximum`` is for counts whose work or memory is known in advance; ``why`` then says what
+    the bound protects (for example ``"the trajectory would need 80 GB"``), and ends the
+    message.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum}; got {value}"
+                         + (f" ({why})" if why else ""))
+    return value
+
+
+def check_bool(name: str, value) -> bool:
+    """Return ``value`` as a bool, refusing everything else (``1``, ``"yes"``, ``None``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_choice(name: str, value, choices) -> str:
+    """Return ``value`` when it is one of the strings ``choices``; name them otherwise."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {sorted(choices)}; got {value!r} "
+                        f"({type(value).__name__})")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
     return value
 
 
