@@ -6,15 +6,26 @@ the axes; matplotlib is imported only when one is called.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from fields.surface import check_surface
+from rmt._validation import (
+    check_axes,
+    check_choice,
+    check_count,
+    check_dataset,
+    check_positive_float,
+    check_text,
+)
 
 __all__ = ["diagonal_cosines", "error_index_plane", "escape_times", "spectra_along_training",
            "network_error_index", "saddle_paths", "training_curves"]
 
 
 def _axes(ax):
+    """``ax``, or a new figure's axes when it is None (``ax`` checked before any work)."""
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -37,6 +48,14 @@ def saddle_paths(saddle, trajectories: dict, *, ax=None, extent: float = 1.2,
     """
     if check_surface(saddle, ("value",), name="saddle") != 2:
         raise ValueError("saddle_paths draws 2-D surfaces only")
+    if not isinstance(trajectories, Mapping):
+        raise TypeError(f"trajectories must be a dict of names to optim.run results; got "
+                        f"{type(trajectories).__name__}")
+    for name, traj in trajectories.items():
+        check_dataset(f"trajectories[{name!r}]", traj, ["x"], dims=("step",))
+    extent = check_positive_float("extent", extent)
+    check_axes("ax", ax)
+    check_text("title", title)
     ax = _axes(ax)
     grid = np.linspace(-extent, extent, 201)
     xx, yy = np.meshgrid(grid, grid)
@@ -70,6 +89,11 @@ def escape_times(ds, *, ax=None, lr: float | None = None, title: str | None = No
         Learning rate of gradient descent: draws the slope ``log 10 / log(1 + lr |lambda_min|)``
         of the linearised escape law through the first gradient-descent point.
     """
+    check_dataset("ds", ds, ["steps", "distance"], dims=("optimizer",))
+    if lr is not None:
+        lr = check_positive_float("lr", lr)
+    check_axes("ax", ax)
+    check_text("title", title)
     ax = _axes(ax)
     decades = np.log10(1.0 / ds.distance.values)
     for name, color in zip(ds.optimizer.values, _colors(ds.sizes["optimizer"]), strict=True):
@@ -100,6 +124,9 @@ def error_index_plane(ds, *, ax=None, title: str | None = None):
         The output of :func:`optim.error_index` (one surface): ``energy``, ``index_fraction``
         and ``source`` over ``point``; ``theory_energy`` and ``theory_index_fraction``.
     """
+    check_dataset("ds", ds, ["index_fraction", "energy", "source"])
+    check_axes("ax", ax)
+    check_text("title", title)
     ax = _axes(ax)
     sources = list(dict.fromkeys(ds.source.values.tolist()))
     for source, color in zip(sources, _colors(len(sources)), strict=True):
@@ -127,6 +154,12 @@ def spectra_along_training(ds, *, ax=None, bins: int = 60, title: str | None = N
     (dashed)."""
     import scipy.stats
 
+    check_dataset("ds", ds, ["loss", "index_fraction", "mean", "std"], dims=("checkpoint",))
+    if "eigenvalues" not in ds:
+        check_dataset("ds", ds, ["nodes", "weights"], dims=("probe",))
+    bins = check_count("bins", bins, 1, bytes_each=16, what="the histogram's edges and counts")
+    check_axes("ax", ax)
+    check_text("title", title)
     ax = _axes(ax)
     if "eigenvalues" in ds:
         lo, hi = np.percentile(ds.eigenvalues.values, [0.5, 99.5])
@@ -163,6 +196,10 @@ def network_error_index(ds, *, ax=None, title: str | None = None):
     """Training loss against index fraction of a network's certified critical points (from
     :func:`optim.network_error_index`), the end points of runs that were not certified, and
     the fitted semicircle trend."""
+    check_dataset("ds", ds, ["kind", "index", "index_fraction", "loss", "trend_index_fraction",
+                             "trend_loss"])
+    check_axes("ax", ax)
+    check_text("title", title)
     ax = _axes(ax)
     crit = ds.kind.values != "not-critical"
     ax.plot(ds.index_fraction.values[crit], ds.loss.values[crit], "o", color="C0",
@@ -186,8 +223,11 @@ def training_curves(res, *, ax=None, x: str = "epoch", y: str = "error",
                     title: str | None = None):
     """Training ``y`` (``"error"`` or ``"loss"``) of :func:`optim.compare` against ``"epoch"``
     or ``"gradient_equivalents"``, one line per optimiser (log scale)."""
-    if x not in ("epoch", "gradient_equivalents") or y not in ("error", "loss"):
-        raise ValueError("x must be 'epoch' or 'gradient_equivalents', y 'error' or 'loss'")
+    x = check_choice("x", x, ("epoch", "gradient_equivalents"))
+    y = check_choice("y", y, ("error", "loss"))
+    check_dataset("res", res, ["learning_rate", "status", x, y], dims=("optimizer",))
+    check_axes("ax", ax)
+    check_text("title", title)
     ax = _axes(ax)
     for name, color in zip(res.optimizer.values, _colors(res.sizes["optimizer"]), strict=True):
         row = res.sel(optimizer=name)
@@ -207,11 +247,15 @@ def training_curves(res, *, ax=None, x: str = "epoch", y: str = "error",
 def diagonal_cosines(res, *, optimizer: str | None = None, ax=None, title: str | None = None):
     """Cosine similarities of the RMSProp, Jacobi and equilibration diagonals along a run of
     :func:`optim.compare` recorded with ``diagonals=True``."""
+    check_dataset("res", res, ["epoch", *_COSINES], dims=("optimizer",))
+    names = [str(n) for n in res.optimizer.values]
+    if optimizer is not None and check_text("optimizer", optimizer) not in names:
+        raise ValueError(f"optimizer must be one of {names}; got {optimizer!r}")
+    check_axes("ax", ax)
+    check_text("title", title)
     ax = _axes(ax)
     row = res.sel(optimizer=optimizer if optimizer is not None else res.optimizer.values[0])
-    for var, label in (("cos_rmsprop_equilibration", "RMSProp vs equilibration"),
-                       ("cos_jacobi_equilibration", "Jacobi vs equilibration"),
-                       ("cos_rmsprop_jacobi", "RMSProp vs Jacobi")):
+    for var, label in _COSINES.items():
         ax.plot(row.epoch.values, row[var].values, "o-", label=label)
     ax.set_xlabel("epochs")
     ax.set_ylabel("cosine similarity of the diagonals")
@@ -220,6 +264,11 @@ def diagonal_cosines(res, *, optimizer: str | None = None, ax=None, title: str |
     if title:
         ax.set_title(title)
     return ax
+
+
+_COSINES = {"cos_rmsprop_equilibration": "RMSProp vs equilibration",
+            "cos_jacobi_equilibration": "Jacobi vs equilibration",
+            "cos_rmsprop_jacobi": "RMSProp vs Jacobi"}
 
 
 def _colors(n: int) -> list[str]:

@@ -18,7 +18,8 @@ import scipy.linalg
 
 import rmt
 from fields.surface import check_surface, hessian, tangent_space
-from rmt._validation import check_vector
+from rmt._validation import check_choice, check_vector
+from rmt.random import check_rng
 
 __all__ = ["Curvature", "curvature"]
 
@@ -96,8 +97,8 @@ def curvature(surface, x: np.ndarray, *, method: str = "auto", rng=None) -> Curv
     >>> c.index == q.index, c.size, c.method
     (True, 8, 'hessian')
     """
-    if method not in ("auto", "hessian", "lanczos"):
-        raise ValueError(f"method must be 'auto', 'hessian' or 'lanczos'; got {method!r}")
+    method = check_choice("method", method, ("auto", "hessian", "lanczos"))
+    check_rng(rng)
     has_hess = callable(getattr(surface, "hess", None))
     dim = check_surface(surface, ("hess",) if has_hess and method != "lanczos" else ("hvp",))
     x = check_vector("x", x, dim, copy=True)

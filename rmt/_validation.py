@@ -8,20 +8,27 @@ message names the argument, the value received and what was expected.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
 __all__ = [
+    "check_axes",
     "check_beta",
     "check_bool",
     "check_choice",
+    "check_count",
+    "check_dataset",
     "check_int",
+    "check_memory",
     "check_positive_float",
     "check_real_array",
     "check_size",
     "check_square",
     "check_symmetric",
+    "check_text",
     "check_vector",
+    "memory_limit",
 ]
 
 
@@ -159,3 +166,103 @@ def check_symmetric(name: str, matrix, *, rtol: float = 1e-10) -> np.ndarray:
             f"exceeds {rtol:g} * max|H| = {rtol * scale:.3g}"
         )
     return arr
+
+
+def memory_limit() -> int:
+    """Bytes the arrays of one call may take: the memory available to a new allocation now.
+
+    ``MemAvailable`` of ``/proc/meminfo`` on Linux (free memory plus what the kernel can
+    reclaim without swapping); elsewhere the physical memory (``os.sysconf``); 4 GiB when
+    neither can be read. Counts whose arrays are known in advance are checked against it by
+    :func:`check_count`.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 4 * 2**30
+
+
+def check_count(name: str, value, minimum: int | None = 1, *, bytes_each: float,
+                what: str) -> int:
+    """Return the count ``value``, refused when ``value * bytes_each`` bytes cannot fit.
+
+    :func:`check_int`, with ``maximum`` the largest count whose arrays (``what``, for
+    example ``"the trajectory (steps + 1 rows of 3 float64)"``; ``bytes_each`` bytes per unit
+    of the count) fit in :func:`memory_limit`; the message says how much memory they would
+    need and how much there is. ``bytes_each`` may be a fraction (one row recorded every
+    few steps); 0 means the count allocates nothing.
+    """
+    value = check_int(name, value, minimum)
+    if not bytes_each > 0:
+        return value
+    limit = memory_limit()
+    maximum = max(minimum or 0, int(limit // bytes_each))
+    return check_int(name, value, minimum, maximum=maximum,
+                     why=f"{what} would take {value * bytes_each / 2**30:.3g} GiB, more than "
+                         f"the {limit / 2**30:.3g} GiB of memory available")
+
+
+def check_memory(name: str, n_bytes: float, what: str) -> None:
+    """Refuse an argument ``name`` whose arrays (``what``) would take ``n_bytes`` bytes.
+
+    For sizes that are products of several numbers (a matrix side and a batch shape, a grid
+    shape, layer sizes), where no single count carries the bound of :func:`check_count`.
+    """
+    limit = memory_limit()
+    if n_bytes > limit:
+        raise ValueError(f"{name}: {what} would take {n_bytes / 2**30:.3g} GiB, more than the "
+                         f"{limit / 2**30:.3g} GiB of memory available")
+
+
+def check_text(name: str, value, *, optional: bool = True) -> str | None:
+    """Return ``value`` when it is a string (or None with ``optional``): a title or a label."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string{' or None' if optional else ''}; got "
+                        f"{value!r} ({type(value).__name__})")
+    return value
+
+
+def check_axes(name: str, ax, count: int | None = None):
+    """Return ``ax`` when it is None or a matplotlib Axes (``count`` of them when given).
+
+    matplotlib is imported only when ``ax`` is not None, so a check costs nothing otherwise.
+    """
+    if ax is None:
+        return None
+    from matplotlib.axes import Axes
+
+    if count is None:
+        if not isinstance(ax, Axes):
+            raise TypeError(f"{name} must be a matplotlib Axes or None; got {ax!r} "
+                            f"({type(ax).__name__})")
+        return ax
+    axes = list(np.ravel(np.asarray(ax, dtype=object))) if not isinstance(ax, Axes) else [ax]
+    if len(axes) != count or not all(isinstance(a, Axes) for a in axes):
+        raise TypeError(f"{name} must be {count} matplotlib Axes or None; got {ax!r}")
+    return axes
+
+
+def check_dataset(name: str, ds, variables=(), dims=()):
+    """Return ``ds`` when it is an xarray Dataset holding ``variables`` and ``dims``.
+
+    For helpers that plot a result of the library: the message names what is missing and so
+    which function's result was expected.
+    """
+    import xarray as xr
+
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"{name} must be an xarray Dataset; got {type(ds).__name__}")
+    missing = [v for v in variables if v not in ds.variables] + \
+        [d for d in dims if d not in ds.dims]
+    if missing:
+        raise ValueError(f"{name} lacks {missing}; it must hold {list(variables) + list(dims)}")
+    return ds

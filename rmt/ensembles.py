@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _ensemble_kernels as _k
-from ._validation import check_beta, check_int, check_size
+from ._validation import check_beta, check_int, check_memory, check_size
 from .random import as_generator
 
 __all__ = ["wigner", "goe", "gue", "gse", "wishart"]
@@ -24,9 +24,18 @@ _DTYPES = {np.dtype(np.float64): (np.float64, np.complex128),
 
 def _real_complex(dtype) -> tuple[type, type]:
     try:
+        if dtype is None:  # numpy reads None as float64: refused, not guessed
+            raise TypeError
         return _DTYPES[np.dtype(dtype)]
     except (KeyError, TypeError):
         raise TypeError(f"dtype must be float64 or float32; got {dtype!r}") from None
+
+
+def _check_batch_memory(n: int, size, shape, side: int, itemsize: int, copies: int) -> None:
+    """Refuse a draw whose ``copies`` arrays of ``shape + (side, side)`` cannot fit."""
+    count = 1 if shape is None else int(np.prod(shape, dtype=object))
+    check_memory(f"n = {n} and size = {size!r}", copies * count * side * side * itemsize,
+                 f"{count} matrices of side {side} ({copies} arrays of them while drawing)")
 
 
 def _rademacher(rng: np.random.Generator, shape) -> np.ndarray:
@@ -147,6 +156,8 @@ def wigner(n: int, beta: int = 1, *, entries: str | Callable = "gaussian",
     beta = check_beta(beta, allowed=(1, 2, 4))
     shape = check_size(size)
     real, cplx = _real_complex(dtype)
+    _check_batch_memory(n, size, shape, 2 * n if beta == 4 else n,
+                        np.dtype(real if beta == 1 else cplx).itemsize, 2)
     if isinstance(entries, str):
         if entries not in ("gaussian", "rademacher"):
             raise ValueError(f"entries must be 'gaussian', 'rademacher' or a callable; "
@@ -237,6 +248,9 @@ def wishart(n: int, m: int, *, size=None, beta: int = 1, dtype=np.float64,
     beta = check_beta(beta, allowed=(1, 2))
     shape = check_size(size)
     real, cplx = _real_complex(dtype)
+    item = np.dtype(real if beta == 1 else cplx).itemsize
+    check_memory(f"n = {n} and m = {m}", 2 * n * m * item, "the n x m factor X")
+    _check_batch_memory(n, size, shape, n, item, 1)
     rng = as_generator(rng)
 
     def one() -> np.ndarray:

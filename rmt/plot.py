@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_real_array
+from ._validation import (
+    check_axes,
+    check_beta,
+    check_bool,
+    check_count,
+    check_dataset,
+    check_int,
+    check_real_array,
+    check_text,
+)
 from .random import as_generator
 
 __all__ = [
@@ -22,6 +31,7 @@ __all__ = [
 
 
 def _axes(ax):
+    """``ax``, or a new figure's axes when it is None (``ax`` checked before any work)."""
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -45,6 +55,9 @@ def spectrum(eigenvalues, law=None, *, ax=None, bins: int = 60, label: str | Non
     label, title : str, optional
     """
     ev = check_real_array("eigenvalues", eigenvalues, ndim_min=1).ravel()
+    check_axes("ax", ax)
+    bins = check_count("bins", bins, 1, bytes_each=16, what="the histogram's edges and counts")
+    label, title = check_text("label", label), check_text("title", title)
     ax = _axes(ax)
     ax.hist(ev, bins=bins, density=True, alpha=0.55, label=label or f"{ev.size} eigenvalues")
     if law is not None:
@@ -80,6 +93,9 @@ def index_distribution(indices, n: int, *, beta: float = 1, ax=None, coin_flip: 
     from .index_theory import index_variance
 
     n = check_int("n", n)
+    beta = check_beta(beta)
+    coin_flip = check_bool("coin_flip", coin_flip)
+    check_axes("ax", ax)
     indices = check_real_array("indices", indices, ndim_min=1)
     if np.any(indices != np.round(indices)) or np.any(indices < 0) or np.any(indices > n):
         raise ValueError(f"indices must be integers between 0 and n = {n}")
@@ -109,6 +125,14 @@ def index_variance(ns, variances, *, beta: float = 1, errors=None, ax=None,
     variances = check_real_array("variances", variances, ndim_min=1)
     if np.any(ns < 1) or ns.shape != variances.shape:
         raise ValueError("ns must be sizes >= 1 with one variance each")
+    beta = check_beta(beta)
+    if errors is not None:
+        errors = check_real_array("errors", errors)
+        if errors.shape not in {(), variances.shape}:
+            raise ValueError(f"errors must be one number or one per variance; got shape "
+                             f"{errors.shape} for {variances.shape}")
+    check_axes("ax", ax)
+    coin_flip = check_bool("coin_flip", coin_flip)
     ax = _axes(ax)
     ax.errorbar(ns, variances, yerr=errors, fmt="o", label=f"measured, beta = {beta:g}")
     grid = np.geomspace(ns.min(), ns.max(), 100)
@@ -130,8 +154,10 @@ def largest_eigenvalue(samples, n: int, *, beta: int = 1, ax=None, bins: int = 5
 
     n = check_int("n", n)
     law = edge_law(beta)
-    ax = _axes(ax)
+    check_axes("ax", ax)
+    bins = check_count("bins", bins, 1, bytes_each=16, what="the histogram's edges and counts")
     s = (check_real_array("samples", samples, ndim_min=1).ravel() - 2) * n ** (2 / 3)
+    ax = _axes(ax)
     ax.hist(s, bins=bins, density=True, alpha=0.55, label=f"N = {n:.0e}, {s.size} samples")
     x = np.linspace(min(s.min(), -6), max(s.max(), 3), 300)
     ax.plot(x, law.pdf(x), "k-", label=f"Tracy-Widom, beta = {beta}")
@@ -161,7 +187,9 @@ def gaussian_shell(dims=(1, 2, 10, 100, 1000), *, samples: int = 20000, ax=None,
     import scipy.stats
 
     dims = [check_int("dims", d) for d in np.atleast_1d(dims).tolist()]
-    samples = check_int("samples", samples, 2)
+    samples = check_count("samples", samples, 2, bytes_each=8 * len(dims),
+                          what="the sampled norms")
+    check_axes("ax", ax)
     gen = as_generator(rng)
     ax = _axes(ax)
     for d in dims:
@@ -185,6 +213,8 @@ def preconditioning(ds, *, axes=None):
         The result of :func:`rmt.preconditioning_experiment`.
     axes : sequence of two Axes, optional
     """
+    check_dataset("ds", ds, ["log10_reduction"], dims=("kind", "preconditioner"))
+    axes = check_axes("axes", axes, count=2)
     if axes is None:
         import matplotlib.pyplot as plt
 

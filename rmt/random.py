@@ -57,6 +57,8 @@ def check_rng(rng, name: str = "rng") -> None:
     ValueError
         ``rng`` is a negative integer.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string; got {name!r} ({type(name).__name__})")
     if isinstance(rng, bool) or not (rng is None or isinstance(rng, _RNG_KINDS)):
         raise TypeError(
             f"{name} must be None, an int seed, a numpy SeedSequence or a numpy Generator; "
@@ -105,8 +107,11 @@ def as_seed_sequence(rng) -> np.random.SeedSequence:
 
 def _check_key(key: tuple) -> tuple[int, ...]:
     for k in key:
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 0:
-            raise TypeError(f"child keys must be non-negative integers; got {k!r}")
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"key must be non-negative integers; got {k!r} "
+                            f"({type(k).__name__})")
+        if k < 0:
+            raise ValueError(f"key must be non-negative integers; got {k}")
     return tuple(int(k) for k in key)
 
 
@@ -136,8 +141,10 @@ def child(root, *key: int) -> np.random.SeedSequence:
     >>> bool(child(root, 1).generate_state(1)[0] == child(root, 1).generate_state(1)[0])
     True
     """
+    check_rng(root, "root")
+    key = _check_key(key)
     root = as_seed_sequence(root)
-    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *_check_key(key)))
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *key))
 
 
 def child_generator(root, *key: int) -> np.random.Generator:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _counting_kernels as _k
-from ._validation import check_beta, check_int, check_real_array, check_size
+from ._validation import check_beta, check_int, check_memory, check_real_array, check_size
 from .random import as_generator
 from .tridiagonal import draw_hermite_raw
 
@@ -73,8 +73,10 @@ def sample_index(n: int, *, size: int | tuple[int, ...] | None = None, beta: flo
     if threshold_arr.ndim != 0:
         raise ValueError(f"threshold must be a single number; got shape {threshold_arr.shape}")
     threshold = float(threshold_arr)
+    total = 1 if shape is None else int(np.prod(shape, dtype=object))
+    check_memory(f"n = {n} and size = {size!r}", 8 * total + 16 * n,
+                 f"{total} indices and one matrix of side {n} at a time")
     rng = as_generator(rng)
-    total = 1 if shape is None else int(np.prod(shape))
     # The raw model is the scaled one times sqrt(beta n / 2): move the threshold instead.
     x = np.array([threshold * np.sqrt(0.5 * beta * n)])
     out = np.empty((total, 1), dtype=np.int64)
@@ -135,8 +137,10 @@ def sample_largest(n: int, *, size: int | tuple[int, ...] | None = None, beta: f
     k = edge_block_size(n) if block is None else check_int("block", block)
     if k > n:
         raise ValueError(f"block must be <= n = {n}; got {k}")
+    total = 1 if shape is None else int(np.prod(shape, dtype=object))
+    check_memory(f"block = {k} and size = {size!r}", 8 * total + 16 * k,
+                 f"{total} eigenvalues and one block of {k} rows at a time")
     rng = as_generator(rng)
-    total = 1 if shape is None else int(np.prod(shape))
     out = np.empty((total, 1))
     top = np.array([k - 1], dtype=np.int64)
     for start, rows in _chunks(k, total):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_beta, check_int, check_positive_float, check_size
+from ._validation import check_beta, check_int, check_memory, check_positive_float, check_size
 from .random import as_generator
 
 __all__ = ["hermite_tridiagonal", "laguerre_tridiagonal"]
@@ -75,8 +75,10 @@ def hermite_tridiagonal(n: int, beta: float = 1, *,
     n = check_int("n", n)
     beta = check_beta(beta)
     shape = check_size(size)
+    rows = 1 if shape is None else int(np.prod(shape, dtype=object))
+    check_memory(f"n = {n} and size = {size!r}", 4 * 8 * rows * n,
+                 f"{rows} tridiagonal matrices of side {n} (raw draws and results)")
     rng = as_generator(rng)
-    rows = 1 if shape is None else int(np.prod(shape))
     z, g = draw_hermite_raw(rng, n, beta, rows)
     scale = np.sqrt(2.0 / (beta * n))
     d = z * scale
@@ -124,8 +126,10 @@ def laguerre_tridiagonal(n: int, m: float, beta: float = 1, *,
                          f"beta*m/2 must exceed beta*(n-1)/2); got m={m:g}")
     beta = check_beta(beta)
     shape = check_size(size)
+    rows = 1 if shape is None else int(np.prod(shape, dtype=object))
+    check_memory(f"n = {n} and size = {size!r}", 6 * 8 * rows * n,
+                 f"{rows} tridiagonal matrices of side {n} (raw draws and results)")
     rng = as_generator(rng)
-    rows = 1 if shape is None else int(np.prod(shape))
     # chi_k^2 = 2 Gamma(k/2): x2 = squared diagonal of B, y2 = squared sub-diagonal.
     x2 = 2.0 * rng.standard_gamma(0.5 * beta * (m - np.arange(n)), size=(rows, n))
     y2 = 2.0 * rng.standard_gamma(0.5 * beta * np.arange(n - 1, 0, -1, dtype=np.float64),

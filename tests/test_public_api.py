@@ -15,7 +15,6 @@ methods). A callable is *stochastic* when it takes ``rng``. For each of them:
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import inspect
 import math
 
@@ -28,13 +27,11 @@ import xarray as xr
 
 matplotlib.use("Agg")
 
+from public_api import public_callables  # noqa: E402
+
 import fields  # noqa: E402
 import optim  # noqa: E402
 import rmt  # noqa: E402
-
-MODULES = ("rmt", "rmt.plot", "rmt.random", "rmt.workflow", "fields", "fields.bray_dean",
-           "fields.spin_glass", "fields.nn", "fields.data", "fields.saddles", "fields.surface",
-           "optim", "optim.plot", "optim.saddles")
 
 #: Stochastic callables without a same-seed case here, each with the reason.
 EXEMPT = {
@@ -53,30 +50,6 @@ EXEMPT = {
 }
 
 
-def _public_callables():
-    """``{qualified name: callable}``, each object once, under the first name it is found by."""
-    seen: dict[str, object] = {}
-    ids: set[int] = set()
-
-    def add(name, obj):
-        if id(obj) not in ids:
-            ids.add(id(obj))
-            seen[name] = obj
-
-    for name in MODULES:
-        module = importlib.import_module(name)
-        for attr in getattr(module, "__all__", ()):
-            obj = getattr(module, attr)
-            if inspect.ismodule(obj) or id(obj) in ids:
-                continue
-            add(f"{name}.{attr}", obj)
-            if inspect.isclass(obj):
-                for meth_name, meth in vars(obj).items():
-                    if not meth_name.startswith("_") and callable(meth):
-                        add(f"{name}.{attr}.{meth_name}", meth)
-    return seen
-
-
 def _takes_rng(obj) -> bool:
     try:
         return "rng" in inspect.signature(obj).parameters
@@ -84,7 +57,7 @@ def _takes_rng(obj) -> bool:
         return False
 
 
-STOCHASTIC = {k: v for k, v in _public_callables().items() if _takes_rng(v)}
+STOCHASTIC = {k: v for k, v in public_callables().items() if _takes_rng(v)}
 
 
 # ---------------------------------------------------------------- small shared inputs ------
