@@ -9,8 +9,22 @@ One step of the driver, for an optimiser ``opt`` (:mod:`optim.base`) at the poin
 with ``R`` the retraction of a surface on a manifold (``surface.project``) and the identity
 otherwise. The recorded gradient norm is that of the exact gradient ``nabla f(x_t)``, whatever
 the noise, so trajectories of stochastic and deterministic runs are compared on the same
-footing. A NaN or Inf anywhere (in the step, the new point, its value or gradient) stops the
-run cleanly with ``status = "diverged"``; the rows after it hold NaN.
+footing.
+
+**Divergence.** A run is stopped with ``status = "diverged"`` at the first step ``t`` where
+the value, the gradient or the point is not finite, or where ``|f(x_t)|``, ``|grad f(x_t)|``
+or ``|x_t|`` exceeds ``B = sqrt(max float64) ~ 1.34e154`` (:data:`DIVERGENCE_BOUND`). ``B`` is
+where squares overflow. Past it in ``|g|`` or ``|x|`` the run's own arithmetic overflows at
+the next step: the recorded norm ``sqrt(sum g_i^2)`` is Inf exactly when ``|g| > B``, RMSProp
+and Adam square ``g``, Newton steps and line searches square ``|g|``, a surface with a
+quadratic term squares ``x``. Past it in ``|f|`` the value has outgrown the square root of the
+float range: a loss there is no longer a number of the problem but a blow-up on its way to
+Inf (on a polynomial surface of degree 2 or more the value is at least the square of a
+coordinate or gradient entry that is itself heading past ``B``; SGD with ``lr = 50`` on
+``x^4/4 - x^2/2 + y^2/2`` from ``(1, 1)`` has ``f_t = 49^{2t}/2 - 1/4``, past ``B`` at
+``t = 46`` and Inf at ``t = 92``). Nothing below ``B`` is flagged, however large (a quadratic
+scaled by ``1e100`` runs normally). The rows recorded before ``t`` are kept; the rows from
+``t`` on hold NaN, and ``attrs["reason"]`` says what was met.
 """
 
 from __future__ import annotations
@@ -22,13 +36,14 @@ import numpy as np
 import xarray as xr
 
 from fields.surface import check_surface, retract, value_and_grad
-from rmt._validation import check_int, check_positive_float, check_vector
+from rmt._threads import small_products
+from rmt._validation import check_count, check_int, check_positive_float, check_vector
 from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
 from .surface import curvature
 
-__all__ = ["RECORDABLE", "run"]
+__all__ = ["DIVERGENCE_BOUND", "RECORDABLE", "run"]
 
 #: What a trajectory can record, and the long names given to the variables.
 RECORDABLE = {
@@ -121,8 +136,12 @@ def run(
         entropy and spawn key; ``surface``, ``dim``, ``optimizer`` (its ``repr``: name and
         hyperparameters), ``steps``, ``grad_noise``, ``batch_size`` (-1: full gradients),
         ``grad_tol`` (-1: none)), then ``status`` (``"completed"``, ``"converged"``,
-        ``"diverged"`` or ``"stopped"``), ``steps_taken`` and ``diverged_at`` (the first step
-        whose point, value or gradient was not finite; -1 if none).
+        ``"diverged"`` or ``"stopped"``), ``steps_taken``, ``diverged_at`` (the first step
+        whose point, value or gradient was not finite or past the bound ``B`` of the module
+        docstring; -1 if none), ``reason`` (a sentence: why the run ended, and where the index
+        could not be computed) and ``index_failed_at`` (the first recorded step whose
+        Hessian was not finite, so that its ``index`` is NaN; -1 if none: the run goes on,
+        the index is a record, not a step).
 
     Raises
     ------
@@ -131,7 +150,16 @@ def run(
         ``batch_size``); ``optimizer`` is not a Transform.
     ValueError
         ``x0`` of the wrong shape or not finite, ``steps < 0``, ``record_every < 1``, unknown
-        record names, negative ``grad_noise``, non-positive ``grad_tol``.
+        record names, negative ``grad_noise``, non-positive ``grad_tol``; ``steps`` whose
+        trajectory (``16 (k + 1)`` bytes per recorded step for ``k`` recorded numbers, ``dim``
+        of them for ``"x"``) would not fit in the memory available
+        (:func:`rmt._validation.memory_limit`). The work itself (``steps`` updates) is not
+        bounded: a long run with a large ``record_every`` is the caller's choice.
+
+    Notes
+    -----
+    BLAS runs on one thread during the run when ``dim <= 2**22`` (:mod:`rmt._threads`: one
+    step's products are too small for threads to pay, and they fight on a shared machine).
 
     Examples
     --------
@@ -155,8 +183,11 @@ def run(
         needs += ("minibatch",)
     dim = check_surface(surface, tuple(dict.fromkeys(needs)))
     x = retract(surface, check_vector("x0", x0, dim, copy=True))
-    steps = check_int("steps", steps, 0)
     record_every = check_int("record_every", record_every, 1)
+    per_row = _row_bytes(record, dim)
+    steps = check_count("steps", steps, 0, bytes_each=per_row / record_every,
+                        what=f"the trajectory ({per_row} bytes per recorded step, one in "
+                             f"{record_every})")
     if index_every is None:
         index_every = max(1, steps // 20)
     index_every = check_int("index_every", index_every, 1)
@@ -171,28 +202,26 @@ def run(
     opt_seed = child(root, 0)
     noise_rng, batch_rng, index_rng = (np.random.default_rng(child(root, k)) for k in (1, 2, 3))
 
-    planned = sorted({0, steps, *range(0, steps + 1, record_every)})
-    to_record = set(planned)
-    rows: dict[int, dict] = {}
-
+    trajectory = _Trajectory(record, dim, steps, record_every)
     state = optimizer.init(x, rng=opt_seed)
-    status, diverged_at, taken = "completed", -1, steps
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    status, diverged_at, taken, reason = "completed", -1, steps, f"ran all {steps} steps"
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), small_products(dim):
         value, grad = value_and_grad(surface, x)
         for t in range(steps + 1):
             gnorm = float(np.linalg.norm(grad))
-            if not (math.isfinite(value) and math.isfinite(gnorm)):
-                status, diverged_at, taken = "diverged", t, t
+            blown = _blown_up(t, value, gnorm, float(np.linalg.norm(x)))
+            if blown:
+                status, diverged_at, taken, reason = "diverged", t, t, blown
                 break
             early = None
             if grad_tol is not None and gnorm <= grad_tol:
-                early = "converged"
+                early, reason = "converged", f"|grad f(x_{t})| = {gnorm:.3g} <= grad_tol"
             elif stop is not None and stop(x, value, gnorm):
-                early = "stopped"
-            if t in to_record or early:
+                early, reason = "stopped", f"stop(x, value, grad_norm) held at step {t}"
+            if trajectory.records(t) or early:
                 last = t == steps or early is not None
-                rows[t] = _row(record, surface, x, value, gnorm,
-                               last or t % index_every == 0, index_rng)
+                trajectory.write(t, _row(record, surface, x, value, gnorm,
+                                         last or t % index_every == 0, index_rng))
             if early:
                 status, taken = early, t
                 break
@@ -203,37 +232,122 @@ def run(
                 g = np.asarray(surface.minibatch(batch_size, rng=batch_rng).grad(x), dtype=float)
             if grad_noise > 0:
                 g = g + grad_noise * noise_rng.standard_normal(dim)
-            step, state = optimizer.update(g, state, x, surface)
-            x_new = x + np.asarray(step, dtype=np.float64)
-            if not np.all(np.isfinite(x_new)):
+            try:
+                step, state = optimizer.update(g, state, x, surface)
+            except np.linalg.LinAlgError as exc:
                 status, diverged_at, taken = "diverged", t + 1, t + 1
+                reason = f"the update of step {t} raised LinAlgError: {exc}"
+                break
+            x_new = x + np.asarray(step, dtype=np.float64)
+            if not math.isfinite(float(np.linalg.norm(x_new))):
+                status, diverged_at, taken = "diverged", t + 1, t + 1
+                reason = (f"x_{t + 1} is not finite or |x_{t + 1}| exceeds "
+                          f"{DIVERGENCE_BOUND:.3g} = sqrt(max float64)")
                 break
             x_new = retract(surface, x_new)
-            if t in rows:
-                rows[t]["step_size"] = float(np.linalg.norm(x_new - x))
+            trajectory.step_size(t, float(np.linalg.norm(x_new - x)))
             x = x_new
             value, grad = value_and_grad(surface, x)
 
-    early = status in ("converged", "stopped")
-    kept = [t for t in planned if t <= taken] if early else planned
-    if early and kept[-1] != taken:
-        kept.append(taken)
-    names = [r for r in record if r != "x"] + (["index_fraction"] if "index" in record else [])
-    data_vars = {}
-    for name in names:
-        values = np.array([rows.get(t, {}).get(name, np.nan) for t in kept], dtype=float)
-        data_vars[name] = ("step", values, {"long_name": RECORDABLE.get(name, _FRACTION)})
-    if "x" in record:
-        xs = np.array([rows[t]["x"] if t in rows else np.full(dim, np.nan) for t in kept])
-        data_vars["x"] = (("step", "coord"), xs.reshape(len(kept), dim),
-                          {"long_name": RECORDABLE["x"]})
     attrs = provenance(
         root, surface=surface, dim=dim, optimizer=optimizer, steps=steps,
         grad_noise=grad_noise, batch_size=-1 if batch_size is None else batch_size,
         grad_tol=-1.0 if grad_tol is None else grad_tol,
     )
-    attrs.update(status=status, steps_taken=taken, diverged_at=diverged_at)
-    return xr.Dataset(data_vars, coords={"step": np.array(kept)}, attrs=attrs)
+    index_note, index_failed_at = trajectory.index_failure()
+    attrs.update(status=status, steps_taken=taken, diverged_at=diverged_at,
+                 reason=reason + index_note, index_failed_at=index_failed_at)
+    early = status in ("converged", "stopped")
+    return trajectory.dataset(taken if early else None, attrs)
+
+
+#: Magnitude beyond which a run is diverged: sqrt of the largest float64, about 1.34e154.
+DIVERGENCE_BOUND = math.sqrt(np.finfo(np.float64).max)
+
+
+def _blown_up(t: int, value: float, gnorm: float, xnorm: float) -> str:
+    """Why step ``t`` (``f(x_t)``, ``|grad f(x_t)|``, ``|x_t|``) is diverged; ``""`` if not.
+
+    A norm is Inf once it exceeds :data:`DIVERGENCE_BOUND` (its sum of squares overflows, up
+    to rounding), NaN when an entry is NaN.
+    """
+    if not math.isfinite(xnorm):
+        return (f"x_{t} is not finite or |x_{t}| exceeds {DIVERGENCE_BOUND:.3g} = "
+                f"sqrt(max float64)")
+    if not math.isfinite(value):
+        return f"f(x_{t}) = {value} is not finite"
+    if abs(value) > DIVERGENCE_BOUND:
+        return (f"|f(x_{t})| = {abs(value):.3g} exceeds {DIVERGENCE_BOUND:.3g} = "
+                f"sqrt(max float64)")
+    if not math.isfinite(gnorm):
+        return (f"grad f(x_{t}) is not finite or |grad f(x_{t})| exceeds "
+                f"{DIVERGENCE_BOUND:.3g} = sqrt(max float64)")
+    return ""
+
+
+def _row_bytes(record: tuple[str, ...], dim: int) -> int:
+    """Bytes of one recorded step: its float64 numbers, the step number, twice (the arrays
+    filled here and the Dataset made of them)."""
+    numbers = len(record) + ("index" in record) + (dim - 1 if "x" in record else 0)
+    return 2 * 8 * (numbers + 1)
+
+
+class _Trajectory:
+    """The recorded rows: step ``0``, every ``record_every``-th step, the last step, and the
+    step where a run stopped early; float64 arrays allocated once (their size was checked).
+    """
+
+    def __init__(self, record: tuple[str, ...], dim: int, steps: int, record_every: int):
+        self.record, self.dim, self.every, self.steps = record, dim, record_every, steps
+        self.planned = np.unique(np.append(np.arange(0, steps + 1, record_every), steps))
+        n = self.planned.size  # an early stop at step t takes the row of the next planned step
+        self.names = [r for r in record if r != "x"] + (["index_fraction"] if "index" in record
+                                                        else [])
+        self.columns = {name: np.full(n, np.nan) for name in self.names}
+        self.x = np.full((n, dim), np.nan) if "x" in record else None
+        self.rows: dict[int, int] = {}
+        self.failures: list[tuple[int, str]] = []
+
+    def records(self, t: int) -> bool:
+        return t % self.every == 0 or t == self.steps
+
+    def write(self, t: int, row: dict) -> None:
+        k = int(np.searchsorted(self.planned, t))
+        self.rows[t] = k
+        for name in self.names:
+            self.columns[name][k] = row.get(name, np.nan)
+        if self.x is not None:
+            self.x[k] = row["x"]
+        if "index_error" in row:
+            self.failures.append((t, row["index_error"]))
+
+    def step_size(self, t: int, size: float) -> None:
+        if t in self.rows and "step_size" in self.columns:
+            self.columns["step_size"][self.rows[t]] = size
+
+    def index_failure(self) -> tuple[str, int]:
+        """The sentence added to ``reason`` and the first step whose index is NaN (or -1)."""
+        if not self.failures:
+            return "", -1
+        t, message = self.failures[0]
+        return (f"; the Hessian index is NaN at {len(self.failures)} recorded step(s), first "
+                f"at step {t}: {message}"), t
+
+    def dataset(self, stopped_at: int | None, attrs: dict) -> xr.Dataset:
+        """The rows up to ``stopped_at`` (an early stop) or all planned rows."""
+        if stopped_at is None:
+            n, steps = self.planned.size, self.planned
+        else:
+            n = int(np.searchsorted(self.planned, stopped_at, side="right"))
+            steps = self.planned[:n]
+            if steps[-1] != stopped_at:
+                steps, n = np.append(steps, stopped_at), n + 1
+        data_vars = {name: ("step", self.columns[name][:n],
+                            {"long_name": RECORDABLE.get(name, _FRACTION)})
+                     for name in self.names}
+        if self.x is not None:
+            data_vars["x"] = (("step", "coord"), self.x[:n], {"long_name": RECORDABLE["x"]})
+        return xr.Dataset(data_vars, coords={"step": steps}, attrs=attrs)
 
 
 _FRACTION = "index / Hessian size"
@@ -245,6 +359,10 @@ def _row(record, surface, x, value, gnorm, with_index: bool, rng) -> dict:
     if "x" in record:
         row["x"] = x.copy()
     if "index" in record and with_index:
-        c = curvature(surface, x, rng=rng)
-        row["index"], row["index_fraction"] = c.index, c.index_fraction
+        try:
+            c = curvature(surface, x, rng=rng)
+        except (ValueError, np.linalg.LinAlgError) as exc:  # a NaN or Inf Hessian at x
+            row["index_error"] = str(exc)
+        else:
+            row["index"], row["index_fraction"] = c.index, c.index_fraction
     return row

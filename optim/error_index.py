@@ -24,7 +24,7 @@ import xarray as xr
 
 import fields
 from fields.surface import check_surface, retract
-from rmt._validation import check_int, check_positive_float
+from rmt._validation import check_count, check_int, check_positive_float
 from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
@@ -53,6 +53,12 @@ def default_optimizers() -> dict[str, Transform]:
         "ESGD": esgd(0.2, damping=1e-2, every=10),
         "saddle-free Newton": saddle_free_newton(0.5, damping=0.3),
     }
+
+
+#: The numbers of one row of the result (value, energy, index fraction, |g|, source, kind,
+#: trajectory, step), each held as a list entry and in the Dataset.
+_ROW_NUMBERS = ("value", "energy", "index_fraction", "grad_norm", "source", "kind",
+                "trajectory", "step")
 
 
 def error_index(
@@ -111,7 +117,11 @@ def error_index(
         optimiser that is not a Transform; non-integer counts.
     ValueError
         A surface whose law does not apply (:func:`fields.index_law` says why); counts below
-        their minimum.
+        their minimum; ``n_starts`` (:func:`optim.find_critical_points`) or
+        ``n_trajectories`` (starts and rows, about ``8 (dim + 16 n_opt (p + 2))`` bytes each
+        for ``n_opt`` optimisers and ``p`` points per trajectory) too large for the memory
+        available (:func:`rmt._validation.memory_limit`). ``steps`` bounds only the work:
+        each trajectory records about ``points_per_trajectory`` rows.
     """
     dim = check_surface(surface, "hvp")
     law = fields.index_law(surface)
@@ -120,9 +130,13 @@ def error_index(
         if not isinstance(opt, Transform):
             raise TypeError(f"optimizers[{name!r}] must be an optim Transform; "
                             f"got {type(opt).__name__}")
-    n_trajectories = check_int("n_trajectories", n_trajectories, 0)
     steps = check_int("steps", steps, 1)
     points_per_trajectory = check_int("points_per_trajectory", points_per_trajectory, 1)
+    rows = len(optimizers) * (min(steps, points_per_trajectory) + 2) * len(_ROW_NUMBERS)
+    n_trajectories = check_count("n_trajectories", n_trajectories, 0,
+                                 bytes_each=8 * (dim + 2 * rows),
+                                 what=f"the starts ({dim} float64 each) and the rows of every "
+                                      f"optimiser's trajectory from them")
     start_scale = check_positive_float("start_scale", start_scale)
     root = as_seed_sequence(rng)
 

@@ -38,7 +38,7 @@ import xarray as xr
 
 import rmt
 from fields.surface import check_surface
-from rmt._validation import check_int
+from rmt._validation import check_count, check_int
 from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
@@ -97,14 +97,23 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
     TypeError
         ``net`` lacks a member the method needs (:func:`fields.surface.check_surface`).
     ValueError
-        Unknown ``method``, ``checkpoints < 2``, ``steps < 1``, a run that diverged at once.
+        Unknown ``method``, ``checkpoints < 2``, ``steps < 1``, a run that diverged at once;
+        ``checkpoints`` whose points and spectra (``8 (2 dim + 6)`` bytes each for
+        ``"exact"``, ``8 (dim + 2 slq_probes slq_steps + 6)`` for ``"slq"``), or ``steps``
+        whose trajectory (:func:`optim.run`, recording ``x``), would not fit in the memory
+        available (:func:`rmt._validation.memory_limit`).
     """
     if method not in _SPECTRUM_METHODS:
         raise ValueError(f"method must be one of {_SPECTRUM_METHODS}; got {method!r}")
     check_surface(net, ("value", "grad", "hvp", "hess") if method == "exact" else "hvp",
                   name="net")
     steps = check_int("steps", steps, 1)
-    checkpoints = check_int("checkpoints", checkpoints, 2)
+    slq_steps = check_int("slq_steps", slq_steps, 1)
+    slq_probes = check_int("slq_probes", slq_probes, 1)
+    per_checkpoint = net.dim + (net.dim if method == "exact" else 2 * slq_probes * slq_steps)
+    checkpoints = check_count("checkpoints", checkpoints, 2, bytes_each=8 * (per_checkpoint + 6),
+                              what=f"the checkpoints' points and spectra ({per_checkpoint} "
+                                   f"float64 each)")
     optimizer = rmsprop(1e-3) if optimizer is None else optimizer
     x0 = net.w0 if x0 is None else x0
     root = as_seed_sequence(rng)

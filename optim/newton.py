@@ -30,6 +30,7 @@ import scipy.linalg
 
 import rmt
 from fields.surface import check_surface, hessian, tangent_space
+from rmt._threads import dense_factorisation
 from rmt._validation import check_int, check_positive_float
 
 from .base import Transform, _learning_rate, chain, named, scale
@@ -130,7 +131,8 @@ def scale_by_newton(
         h, space = hessian(surface, x)
         if not np.all(np.isfinite(h)):
             return np.full(u.shape, np.nan), np.full(h.shape[0], np.nan)
-        w, v = scipy.linalg.eigh(h, check_finite=False)
+        with dense_factorisation(h.shape[0]):  # threads back for a large eigh in a loop
+            w, v = scipy.linalg.eigh(h, check_finite=False)
         sol = v @ (_inverse(w, saddle_free, damping) * (v.T @ space.coordinates(u)))
         return space.ambient(sol), w
 

@@ -38,7 +38,8 @@ import numpy as np
 import xarray as xr
 
 from fields.surface import check_surface
-from rmt._validation import check_int, check_positive_float, check_vector
+from rmt._threads import small_products
+from rmt._validation import check_bool, check_count, check_int, check_positive_float, check_vector
 from rmt.random import as_generator, as_seed_sequence, child, provenance
 
 from .base import Transform
@@ -111,6 +112,25 @@ def _check_data_surface(surface, needs: tuple[str, ...] = _DATA) -> int:
     """:func:`fields.surface.check_surface` for ``needs``; return ``surface.n_examples``."""
     check_surface(surface, tuple(dict.fromkeys(needs)))
     return int(surface.n_examples)
+
+
+#: Numbers recorded per evaluation by :func:`train`: epoch, loss, error, gradient
+#: equivalents, steps (and the three cosines with ``diagonals``).
+_RECORDED, _COSINES = 5, 3
+
+
+def _check_epochs(name: str, epochs, evaluations_per_epoch: int, diagonals: bool, *,
+                  runs: int = 1) -> int:
+    """``epochs``, refused when the rows of ``runs`` runs (and their concatenation) cannot fit.
+
+    Each evaluation records ``5`` float64 (``8`` with the diagonal cosines), held by the run
+    and by its Dataset, so ``2 runs`` copies of them.
+    """
+    numbers = _RECORDED + (_COSINES if diagonals else 0)
+    return check_count(name, epochs, 1,
+                       bytes_each=2 * runs * 8 * numbers * evaluations_per_epoch,
+                       what=f"the training record ({evaluations_per_epoch} evaluation(s) per "
+                            f"epoch of {numbers} float64, {runs} run(s))")
 
 
 def _check_batch_size(batch_size, n: int) -> int:
@@ -192,7 +212,16 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
     ------
     TypeError, ValueError
         A surface that is not a data surface, an optimiser that is not a Transform or needs a
-        member the surface lacks, bad counts or ``x0``.
+        member the surface lacks, bad counts or ``x0``; ``epochs`` whose record
+        (``16 * 5`` bytes per evaluation, ``16 * 8`` with ``diagonals``) would not fit in the
+        memory available (:func:`rmt._validation.memory_limit`).
+
+    Notes
+    -----
+    BLAS runs on one thread during the training loop when ``dim <= 2**22``
+    (:mod:`rmt._threads`): the products of one minibatch step are too small for threads to
+    pay, and on a shared machine they fight (200 minibatch gradients of the CURVES
+    autoencoder: ``tests/benchmarks/bench_nn.py``, threads table).
 
     Examples
     --------
@@ -209,9 +238,10 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
     """
     optimizer = _check_optimizer(getattr(optimizer, "name", "optimizer"), optimizer)
     n = _check_data_surface(surface, _DATA + optimizer.needs)
-    epochs = check_int("epochs", epochs, 1)
-    batch_size = _check_batch_size(batch_size, n)
     evaluations_per_epoch = check_int("evaluations_per_epoch", evaluations_per_epoch, 1)
+    diagonals = check_bool("diagonals", diagonals)
+    epochs = _check_epochs("epochs", epochs, evaluations_per_epoch, diagonals)
+    batch_size = _check_batch_size(batch_size, n)
     hvp_cost = check_positive_float("hvp_cost", hvp_cost, allow_zero=True)
     diagonal_probes = check_int("diagonal_probes", diagonal_probes, 1)
     x = _check_x0(surface, x0).copy()
@@ -254,26 +284,27 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
 
     record(0, 0.0)
     i = 1
-    for epoch in range(epochs):
-        for t, batch in enumerate(_epoch(surface, batch_size, n, batch_gen)):
-            counted._surface = batch
-            with np.errstate(all="ignore"):
-                g = np.asarray(counted.grad(x), dtype=np.float64)
-                step, state = optimizer.update(g, state, x, counted)
-                x_new = x + np.asarray(step, dtype=np.float64)
-            steps += 1
-            if not np.all(np.isfinite(x_new)):
-                status, diverged_at = "diverged", epoch + (t + 1) / steps_per_epoch
-                break
-            x = x_new
-            if t + 1 in marks:
-                if not record(i, epoch + (t + 1) / steps_per_epoch):
-                    status, diverged_at = "diverged", rows["epoch"][i]
-                    rows["loss"][i] = np.nan
+    with small_products(surface.dim):
+        for epoch in range(epochs):
+            for t, batch in enumerate(_epoch(surface, batch_size, n, batch_gen)):
+                counted._surface = batch
+                with np.errstate(all="ignore"):
+                    g = np.asarray(counted.grad(x), dtype=np.float64)
+                    step, state = optimizer.update(g, state, x, counted)
+                    x_new = x + np.asarray(step, dtype=np.float64)
+                steps += 1
+                if not np.all(np.isfinite(x_new)):
+                    status, diverged_at = "diverged", epoch + (t + 1) / steps_per_epoch
                     break
-                i += 1
-        if status == "diverged":
-            break
+                x = x_new
+                if t + 1 in marks:
+                    if not record(i, epoch + (t + 1) / steps_per_epoch):
+                        status, diverged_at = "diverged", rows["epoch"][i]
+                        rows["loss"][i] = np.nan
+                        break
+                    i += 1
+            if status == "diverged":
+                break
     data_vars = {
         "loss": ("evaluation", rows["loss"], {"long_name": "training loss (all examples)"}),
         "error": ("evaluation", rows["error"],
@@ -344,6 +375,12 @@ def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Tran
         (:func:`rmt.random.provenance`: library version, seed, ``surface``, the search and
         every argument).
 
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`train`; ``epochs``, ``lr_search.epochs`` or ``lr_search.trials`` whose
+        records (of every optimiser) would not fit in the memory available.
+
     Examples
     --------
     >>> import numpy as np
@@ -373,7 +410,15 @@ def compare(surface, optimizers: Mapping[str, Transform | Callable[[float], Tran
         elif not callable(opt) or isinstance(opt, Transform):
             raise TypeError(f"with lr_search, optimizer {name!r} must be a callable "
                             f"lr -> Transform (e.g. optim.sgd); got {opt!r}")
-    epochs = check_int("epochs", epochs, 1)
+    evaluations_per_epoch = check_int("evaluations_per_epoch", evaluations_per_epoch, 1)
+    diagonals = check_bool("diagonals", diagonals)
+    epochs = _check_epochs("epochs", epochs, evaluations_per_epoch, diagonals,
+                           runs=len(optimizers))
+    if lr_search is not None:
+        check_count("lr_search.trials", lr_search.trials, 1,
+                    bytes_each=8 * (1 + len(optimizers)),
+                    what="the learning rates and the search losses of every optimiser")
+        _check_epochs("lr_search.epochs", lr_search.epochs, 1, False)
     batch_size = _check_batch_size(batch_size, n)
     x0 = _check_x0(surface, x0)
     root = as_seed_sequence(rng)

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int, check_real_array
+from ._threads import small_products
+from ._validation import check_count, check_int, check_real_array
 from .random import as_generator
 
 __all__ = ["LanczosResult", "lanczos"]
@@ -100,12 +101,16 @@ def lanczos(
     ------
     TypeError, ValueError
         ``matvec`` not callable, ``dim`` or ``steps`` not positive integers, ``steps > dim``,
-        a zero or non-finite ``v0``, or ``matvec`` returning the wrong shape or NaN/Inf.
+        a zero or non-finite ``v0``, or ``matvec`` returning the wrong shape or NaN/Inf;
+        ``steps`` (or ``dim``, when ``steps`` is ``dim``) whose basis (``8 (dim + 2)``
+        bytes per step) would not fit in the memory available
+        (:func:`rmt._validation.memory_limit`).
 
     Notes
     -----
     Cost: ``k`` products with ``A`` plus ``O(N k^2)`` for the two reorthogonalisation passes.
-    Memory ``O(N k)``. With ``k = N`` the count of negative eigenvalues of ``T``
+    Memory ``O(N k)``. BLAS runs on one thread during the recurrence when ``N <= 2**22``
+    (:mod:`rmt._threads`). With ``k = N`` the count of negative eigenvalues of ``T``
     (:func:`rmt.count_below` at 0) is the index of ``A``; with ``k < N`` the eigenvalues of
     ``T`` (Ritz values) approximate the extreme eigenvalues of ``A`` first.
 
@@ -124,7 +129,12 @@ def lanczos(
     if not callable(matvec):
         raise TypeError(f"matvec must be callable; got {type(matvec).__name__}")
     dim = check_int("dim", dim, 1)
-    steps = dim if steps is None else check_int("steps", steps, 1)
+    if steps is None:
+        steps = check_count("dim", dim, 1, bytes_each=8 * (dim + 2),
+                            what="the basis of steps = dim Lanczos vectors (dim float64 each)")
+    else:
+        steps = check_count("steps", steps, 1, bytes_each=8 * (dim + 2),
+                            what=f"the Lanczos basis ({dim} float64 per step)")
     if steps > dim:
         raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
     gen = as_generator(rng)
@@ -141,6 +151,16 @@ def lanczos(
     alpha = np.empty(steps)
     beta = np.empty(max(steps - 1, 0))
     basis[:, 0] = q / norm
+    with small_products(dim):
+        restarts = _recurrence(matvec, basis, alpha, beta, gen)
+    return LanczosResult(alpha=alpha, beta=beta, basis=basis if return_basis else None,
+                         restarts=restarts)
+
+
+def _recurrence(matvec: Callable, basis: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
+                gen: np.random.Generator) -> int:
+    """Fill ``basis`` (its first column given), ``alpha`` and ``beta``; return the restarts."""
+    dim, steps = basis.shape
     scale = 0.0
     restarts = 0
     for j in range(steps):
@@ -168,5 +188,4 @@ def lanczos(
             w /= b
         beta[j] = b
         basis[:, j + 1] = w
-    return LanczosResult(alpha=alpha, beta=beta, basis=basis if return_basis else None,
-                         restarts=restarts)
+    return restarts

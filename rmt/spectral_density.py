@@ -63,7 +63,14 @@ import scipy.linalg
 import scipy.sparse.linalg
 import xarray as xr
 
-from ._validation import check_int, check_positive_float, check_real_array, check_symmetric
+from ._threads import small_products
+from ._validation import (
+    check_count,
+    check_int,
+    check_positive_float,
+    check_real_array,
+    check_symmetric,
+)
 from .lanczos import lanczos
 from .random import as_generator, as_seed_sequence, child_generator, provenance
 
@@ -88,6 +95,8 @@ _DEFAULT_BINS = 512
 _GRID_MARGIN = 4.0
 #: Largest number of kernel evaluations held in memory at once when smoothing.
 _CHUNK = 1 << 22
+#: Fewest Lanczos vectors ARPACK keeps (scipy's ``eigsh``: ``ncv = max(2 k + 1, 20)``).
+_ARPACK_MIN_BASIS = 20
 
 
 def _checked(matvec: Callable, v: np.ndarray, dim: int) -> np.ndarray:
@@ -327,7 +336,8 @@ def _check_grid(grid, bins) -> tuple[np.ndarray | None, int]:
         if grid.ndim != 1 or grid.size == 0:
             raise ValueError(f"grid must be a non-empty 1-D array; got shape {grid.shape}")
         return grid.copy(), grid.size
-    bins = _DEFAULT_BINS if bins is None else check_int("bins", bins, 2)
+    bins = _DEFAULT_BINS if bins is None else check_count(
+        "bins", bins, 2, bytes_each=2 * 8, what="the grid and the density (float64)")
     return None, bins
 
 
@@ -394,7 +404,11 @@ def spectral_density(
         ``dim < 1``; ``steps`` outside ``[1, dim]``; ``probes < 1``; unknown ``method``;
         ``steps`` or ``probes`` with ``method="exact"``; both ``grid`` and ``bins``; ``bins < 2``;
         a non-finite or empty ``grid``; ``kernel_width <= 0``; ``matvec`` returning the wrong
-        shape or NaN/Inf; for ``"exact"``, an assembled matrix that is not symmetric.
+        shape or NaN/Inf; for ``"exact"``, an assembled matrix that is not symmetric. A
+        ``dim``, ``steps``, ``probes`` or ``bins`` whose arrays would not fit in the memory
+        available (:func:`rmt._validation.memory_limit`): the Lanczos basis of a probe
+        (``8 dim s`` bytes), the nodes and weights (``16 s`` per probe), the grid and density
+        (``16`` per bin), for ``"exact"`` the dense matrix (``24 dim^2``).
 
     Notes
     -----
@@ -426,7 +440,8 @@ def spectral_density(
     ``tr g_x(A) / N``, the exact spectral density smoothed by the same kernel.
 
     Cost per probe: ``s`` products with ``A`` and ``O(N s^2)`` for reorthogonalisation;
-    memory ``O(N s)``.
+    memory ``O(N s)``. BLAS runs on one thread during the probes when ``N <= 2**22``
+    (:mod:`rmt._threads`: their products are too small for threads to pay).
 
     Ubaru, Chen & Saad (2017), SIAM J. Matrix Anal. Appl. 38, 1075; Ghorbani, Krishnan &
     Xiao (2019), ICML (arXiv:1901.10159).
@@ -451,12 +466,23 @@ def spectral_density(
     if method == "exact":
         if steps is not None or probes is not None:
             raise ValueError("steps and probes apply to method='slq' only; leave them None")
+        check_count("dim", dim, 1, bytes_each=3 * 8 * dim,
+                    what="the dense matrix (dim x dim float64, its symmetrised copy and "
+                         "eigvalsh's workspace)")
         steps, probes = dim, 1
     else:
-        steps = min(dim, _DEFAULT_STEPS) if steps is None else check_int("steps", steps, 1)
+        if steps is None:
+            steps = min(dim, _DEFAULT_STEPS)
+            check_count("dim", dim, 1, bytes_each=8 * (steps + 1),
+                        what=f"the Lanczos basis of a probe ({steps} vectors of dim float64)")
+        else:
+            steps = check_count("steps", steps, 1, bytes_each=8 * (dim + 1),
+                                what=f"the Lanczos basis of a probe ({dim} float64 per step)")
         if steps > dim:
             raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
-        probes = _DEFAULT_PROBES if probes is None else check_int("probes", probes, 1)
+        probes = _DEFAULT_PROBES if probes is None else check_count(
+            "probes", probes, 1, bytes_each=2 * 8 * steps,
+            what=f"the nodes and weights ({steps} of each per probe, float64)")
     grid, bins = _check_grid(grid, bins)
     if kernel_width is not None:
         kernel_width = check_positive_float("kernel_width", kernel_width)
@@ -468,16 +494,17 @@ def spectral_density(
     else:
         nodes = np.empty((probes, steps))
         weights = np.empty((probes, steps))
-        for p in range(probes):
-            gen = child_generator(root, p)
-            z = 2.0 * gen.integers(0, 2, size=dim) - 1.0
-            res = lanczos(matvec, dim, steps, v0=z, rng=gen)
-            if steps == 1:
-                theta, y = res.alpha, np.ones((1, 1))
-            else:
-                theta, y = scipy.linalg.eigh_tridiagonal(res.alpha, res.beta)
-            nodes[p] = theta
-            weights[p] = y[0] ** 2
+        with small_products(dim):
+            for p in range(probes):
+                gen = child_generator(root, p)
+                z = 2.0 * gen.integers(0, 2, size=dim) - 1.0
+                res = lanczos(matvec, dim, steps, v0=z, rng=gen)
+                if steps == 1:
+                    theta, y = res.alpha, np.ones((1, 1))
+                else:
+                    theta, y = scipy.linalg.eigh_tridiagonal(res.alpha, res.beta)
+                nodes[p] = theta
+                weights[p] = y[0] ** 2
 
     if kernel_width is None:
         spread = float(nodes.max() - nodes.min())
@@ -560,8 +587,11 @@ def extreme_eigenvalues(
         real number; ``rng`` not a seed.
     ValueError
         ``dim < 1``; ``k`` outside ``[1, dim]``; unknown ``which``; ``tol`` negative or not
-        finite; ``maxiter < 1``; ``matvec`` returning the wrong shape or NaN/Inf; in the dense
-        case (below), an assembled matrix that is not symmetric.
+        finite; ``maxiter`` outside ``[1, 2**31 - 1]`` (ARPACK's 32-bit counter); ``dim`` or
+        ``k`` whose Lanczos basis (``16 dim max(20, 4 k)`` bytes, about) would not fit in
+        the memory available (:func:`rmt._validation.memory_limit`); ``matvec`` returning
+        the wrong shape or NaN/Inf; in the dense case (below), an assembled matrix that is not
+        symmetric.
 
     Notes
     -----
@@ -584,14 +614,23 @@ def extreme_eigenvalues(
     if not callable(matvec):
         raise TypeError(f"matvec must be callable; got {type(matvec).__name__}")
     dim = check_int("dim", dim, 1)
+    check_count("dim", dim, 1, bytes_each=2 * 8 * min(dim, _ARPACK_MIN_BASIS),
+                what=f"ARPACK's Lanczos basis (at least {_ARPACK_MIN_BASIS} vectors of dim "
+                     f"float64, and as much workspace)")
     k = check_int("k", k, 1)
     if k > dim:
         raise ValueError(f"k must be at most dim = {dim}; got {k}")
     if not isinstance(which, str) or which not in _WHICH:
         raise ValueError(f"which must be one of {_WHICH}; got {which!r}")
+    # ARPACK keeps about 2 * wanted + 1 vectors, and the dense route a dim x dim matrix: at
+    # most 2 (2k + 1) vectors of dim float64 either way, with its workspace.
+    check_count("k", k, 1, bytes_each=2 * 8 * 4 * dim,
+                what="ARPACK's Lanczos basis (about 2 k + 1 vectors per end of dim float64, "
+                     "with its workspace) or the dense matrix")
     tol = check_positive_float("tol", tol, allow_zero=True)
     if maxiter is not None:
-        maxiter = check_int("maxiter", maxiter, 1)
+        maxiter = check_int("maxiter", maxiter, 1, maximum=np.iinfo(np.int32).max,
+                            why="ARPACK counts its restarts in a 32-bit integer")
     gen = as_generator(rng)
 
     count = 0

@@ -30,7 +30,8 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from fields.surface import check_surface, is_manifold
-from rmt._validation import check_int
+from rmt._threads import small_products
+from rmt._validation import check_count
 from rmt.random import as_seed_sequence, check_rng, child_generator
 
 from .certificate import KINDS, STATUSES, _certify, _grad_scale, _hess_scale
@@ -57,6 +58,10 @@ __all__ = [
     "Starts",
     "find_critical_points",
 ]
+
+#: Bytes held per start and coordinate: the start, the end point, the stacked end points and
+#: the Dataset's copy, each float64.
+_START_BYTES = 4 * 8
 
 #: The default options (frozen, so one instance serves every call).
 _DEFAULT_STARTS, _DEFAULT_CERTIFICATE, _DEFAULT_SOLVER = Starts(), Certificate(), Solver()
@@ -127,8 +132,10 @@ def find_critical_points(
         (point, coord); ``value`` (``f``); ``energy`` (``f / dim``: the energy density ``e`` of
         Bray–Dean, the energy per spin ``u = H / N`` of the spin glass); ``grad_norm``
         (``|g|``); ``hess_grad_norm`` (``|H g|``); ``index`` (negative Hessian eigenvalues,
-        -1 when unknown); ``index_fraction`` (``index / size``, ``size`` the Hessian size,
-        ``dim`` or the tangent dimension); ``min_abs_eigenvalue``; ``iterations`` (steps of
+        -1 when unknown); ``reason`` (why a search that is not critical ended there: what
+        was not finite, a stall, the iteration limit; empty for a critical point);
+        ``index_fraction`` (``index / size``, ``size`` the Hessian size, ``dim`` or the
+        tangent dimension); ``min_abs_eigenvalue``; ``iterations`` (steps of
         the method); ``converged`` (status is ``"critical"``); ``status`` (one of
         :data:`STATUSES`); ``kind`` (one of :data:`KINDS`); ``hits`` (starts merged into the
         row); ``start`` (``"random"``, ``"trajectory"`` or ``"given"``); ``start_id`` (the
@@ -150,14 +157,22 @@ def find_critical_points(
         integer; ``starts``, ``certificate`` or ``solver`` of the wrong type; a bad ``rng``.
     ValueError
         Unknown ``method`` or ``starts`` rule; ``starts`` of the wrong shape or with NaN/Inf;
-        ``n_starts`` below 1; ``"gradient-norm"`` on a manifold; a scale that cannot be
-        estimated. The options check their own fields (:class:`Starts`,
-        :class:`Certificate`, :class:`Solver`).
+        ``n_starts`` below 1, or so large that the starts and end points (``32 (dim + 8)``
+        bytes per start) would not fit in the memory available
+        (:func:`rmt._validation.memory_limit`), and likewise ``Starts.trajectory_steps``
+        (one descent path, ``8 (dim + 2)`` bytes per step); ``"gradient-norm"`` on a
+        manifold; a scale that cannot be estimated. The options check their own fields
+        (:class:`Starts`, :class:`Certificate`, :class:`Solver`).
 
     Notes
     -----
-    Bad starting points and NaN met on the way never raise: the row says ``"diverged"``.
-    Rows of non-critical points are never merged and never counted as critical points.
+    Bad starting points and NaN met on the way never raise: the row says ``"diverged"`` and
+    its ``reason`` what was not finite (the value or gradient at the start, the Newton step,
+    ``H g``, or the Hessian at the end point: a start whose Hessian turns NaN is labelled and
+    the other starts go on). Rows of non-critical points are never merged and never counted
+    as critical points. BLAS runs on one thread during the searches when
+    ``dim <= 2**22``, a dense Newton solve of order above 512 on the caller's threads
+    (:mod:`rmt._threads`).
 
     Examples
     --------
@@ -180,10 +195,16 @@ def find_critical_points(
     (['trajectory'], 1e-10)
     """
     dim = check_surface(surface, "hvp")
-    n_starts = check_int("n_starts", n_starts, 1)
+    n_starts = check_count("n_starts", n_starts, 1, bytes_each=_START_BYTES * (dim + 8),
+                           what=f"the starts (four copies of each start's {dim} coordinates "
+                                f"and its numbers: start, end point, array, Dataset)")
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}")
     starts = _as_starts(starts, dim)
+    if isinstance(starts, Starts):
+        check_count("Starts.trajectory_steps", starts.trajectory_steps, 1,
+                    bytes_each=8 * (dim + 2),
+                    what=f"a descent path (its points of {dim} coordinates, values and |g|)")
     certificate = _check_option("certificate", certificate, Certificate)
     solver = _check_option("solver", solver, Solver)
     check_rng(rng)
@@ -192,41 +213,42 @@ def find_critical_points(
             "method 'gradient-norm' needs a flat surface (L-BFGS on |g|^2/2 has no gradient "
             "through a retraction); use 'newton-mr' or 'newton' on a manifold"
         )
-    root = as_seed_sequence(rng)
-    given = isinstance(starts, np.ndarray)
-    rule = Starts() if given else starts
-    n_random, n_traj = (0, 0) if given else _counts(rule, n_starts)
+    with small_products(dim):  # starts, scales and searches: loops of small products
+        root = as_seed_sequence(rng)
+        given = isinstance(starts, np.ndarray)
+        rule = Starts() if given else starts
+        n_random, n_traj = (0, 0) if given else _counts(rule, n_starts)
 
-    random_starts = _random_starts(surface, dim, rule.scale, root, n_random)
-    scale_points = _scale_points(surface, dim, rule.scale, root, random_starts)
-    grad_scale = certificate.grad_scale
-    if grad_scale is None:
-        grad_scale = _grad_scale(surface, scale_points)
-    hess_scale = certificate.hess_scale
-    if hess_scale is None:
-        hess_scale = _hess_scale(surface, scale_points, child_generator(root, 3))
-    length_scale = grad_scale / hess_scale
-    max_iter = _DEFAULT_MAX_ITER[method] if solver.max_iter is None else solver.max_iter
-    setup = _Setup(
-        method=method, solver=_linear_solver(surface, method, solver),
-        grad_abs=certificate.grad_tol * grad_scale, flat_tol=certificate.flat_tol,
-        grad_scale=grad_scale, hess_scale=hess_scale, max_iter=max_iter,
-        max_step=solver.max_step * length_scale, stall_iter=solver.stall_iter,
-        merge_radius=certificate.merge_tol * length_scale,
-        degenerate_abs=certificate.degenerate_tol * hess_scale,
-    )
+        random_starts = _random_starts(surface, dim, rule.scale, root, n_random)
+        scale_points = _scale_points(surface, dim, rule.scale, root, random_starts)
+        grad_scale = certificate.grad_scale
+        if grad_scale is None:
+            grad_scale = _grad_scale(surface, scale_points)
+        hess_scale = certificate.hess_scale
+        if hess_scale is None:
+            hess_scale = _hess_scale(surface, scale_points, child_generator(root, 3))
+        length_scale = grad_scale / hess_scale
+        max_iter = _DEFAULT_MAX_ITER[method] if solver.max_iter is None else solver.max_iter
+        setup = _Setup(
+            method=method, solver=_linear_solver(surface, method, solver),
+            grad_abs=certificate.grad_tol * grad_scale, flat_tol=certificate.flat_tol,
+            grad_scale=grad_scale, hess_scale=hess_scale, max_iter=max_iter,
+            max_step=solver.max_step * length_scale, stall_iter=solver.stall_iter,
+            merge_radius=certificate.merge_tol * length_scale,
+            degenerate_abs=certificate.degenerate_tol * hess_scale,
+        )
 
-    if given:
-        points = _given_starts(surface, dim, starts)
-        labels = ["given"] * len(points)
-    else:
-        points = random_starts + _trajectory_starts(surface, dim, rule, root, n_traj, setup)
-        labels = ["random"] * n_random + ["trajectory"] * n_traj
+        if given:
+            points = _given_starts(surface, dim, starts)
+            labels = ["given"] * len(points)
+        else:
+            points = random_starts + _trajectory_starts(surface, dim, rule, root, n_traj, setup)
+            labels = ["random"] * n_random + ["trajectory"] * n_traj
 
-    solve = _gradient_norm if method == "gradient-norm" else _newton
-    ends = [solve(surface, np.array(x, dtype=np.float64), setup) for x in points]
-    end_points = _end_points(ends, dim)
-    rows = _certify(surface, ends, end_points, root, setup)
+        solve = _gradient_norm if method == "gradient-norm" else _newton
+        ends = [solve(surface, np.array(x, dtype=np.float64), setup) for x in points]
+        end_points = _end_points(ends, dim)
+        rows = _certify(surface, ends, end_points, root, setup)
     return _dataset(surface, dim, ends, end_points, rows, labels, root, params=dict(
         method=method, n_starts=len(points), starts="given" if given else rule.rule,
         start_scale=rule.scale, trajectory_fraction=rule.trajectory_fraction,

@@ -25,6 +25,9 @@ class EndPoint:
     hg_norm: float
     iterations: int
     status: str
+    #: Why a search ended where it did when the point is not certified critical (``""`` when
+    #: it is): what was not finite, what stalled.
+    reason: str = ""
 
 
 def finite(*arrays) -> bool:

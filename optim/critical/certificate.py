@@ -10,7 +10,9 @@ ratio :math:`L = g_s / h_s` is the length scale of steps and of merging.
 **Status.** An end point is ``"critical"`` only if :math:`|g| \le \mathrm{grad\_tol}\cdot g_s`.
 Otherwise it is ``"gradient-flat"`` when :math:`|H g| \le \mathrm{flat\_tol}\cdot h_s |g|`
 (a stationary point of :math:`|g|^2 / 2` that is not critical, Frye et al. 2021),
-``"diverged"`` when a NaN or Inf was met, and ``"unconverged"`` otherwise.
+``"diverged"`` when a NaN or Inf was met (in the value, the gradient, the Newton step,
+``H g``, or the Hessian at the end point, whose curvature then cannot be computed), and
+``"unconverged"`` otherwise. Each end point carries a ``reason`` saying which.
 
 **Kind.** Only critical points get a kind other than ``"not-critical"``: ``"degenerate"`` when
 the eigenvalue nearest zero is at most ``degenerate_tol * h_s`` in absolute value, else
@@ -39,7 +41,7 @@ import numpy as np
 from fields.surface import tangent_space
 from rmt.random import child
 
-from ..surface import curvature
+from ..surface import Curvature, curvature
 from ._evaluation import EndPoint, evaluate, finite
 from .options import _Setup
 
@@ -104,20 +106,24 @@ def _classify(setup: _Setup, grad_norm: float, hg_norm: float) -> str:
 
 
 def _merge(points: np.ndarray, grad_norms: np.ndarray, radius: float):
-    """Greedy clustering by increasing ``|g|``: representatives and hit counts."""
+    """Greedy clustering by increasing ``|g|``: representatives, hit counts, and the cluster
+    of every point."""
     order = np.argsort(grad_norms, kind="stable")
     reps: list[int] = []
     hits: list[int] = []
+    cluster = np.empty(len(points), dtype=np.int64)
     for i in order:
         if reps:
             d = np.linalg.norm(points[reps] - points[i], axis=1)
             j = int(np.argmin(d))
             if d[j] <= radius:
                 hits[j] += 1
+                cluster[i] = j
                 continue
+        cluster[i] = len(reps)
         reps.append(int(i))
         hits.append(1)
-    return reps, hits
+    return reps, hits, cluster
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,14 @@ def _kind(status: str, index: int, size: int, min_abs: float, degenerate_abs: fl
     return "saddle"
 
 
+def _curvature(surface, e: EndPoint, seed: np.random.SeedSequence):
+    """The curvature of an end point, or the message of why its Hessian gave none."""
+    try:
+        return curvature(surface, e.x, rng=seed)
+    except (ValueError, np.linalg.LinAlgError) as exc:  # a NaN or Inf Hessian at the point
+        return f"the Hessian at the end point is not finite: {exc}"
+
+
 def _certify(surface, ends: list[EndPoint], points: np.ndarray,
              root: np.random.SeedSequence, setup: _Setup) -> list[_Row]:
     """Merge the duplicate critical end points; the curvature and kind of every row kept.
@@ -151,12 +165,29 @@ def _certify(surface, ends: list[EndPoint], points: np.ndarray,
     ``points`` holds the end points (NaN rows for those of the wrong shape). The rows are the
     distinct critical points (by increasing ``|g|`` of their representatives), then every
     non-critical end point in the order of the starts. The curvature of start ``i``'s point
-    draws (when Lanczos needs a start vector) from the child ``(2, i)`` of ``root``.
+    draws (when Lanczos needs a start vector) from the child ``(2, i)`` of ``root``. An end
+    point whose Hessian is not finite (its curvature cannot be computed) is ``"diverged"``,
+    with the reason, and so is every start merged with it; the rest are merged again.
     """
-    status = np.array([e.status for e in ends], dtype=object)
-    critical = np.flatnonzero(status == "critical")
-    grad_norms = np.array([e.grad_norm for e in ends])
-    reps, rep_hits = _merge(points[critical], grad_norms[critical], setup.merge_radius)
+    curvatures: dict[int, Curvature | str] = {}
+    while True:
+        status = np.array([e.status for e in ends], dtype=object)
+        critical = np.flatnonzero(status == "critical")
+        grad_norms = np.array([e.grad_norm for e in ends])
+        reps, rep_hits, cluster = _merge(points[critical], grad_norms[critical],
+                                         setup.merge_radius)
+        failed = []
+        for k, r in enumerate(reps):
+            i = int(critical[r])
+            if i not in curvatures:
+                curvatures[i] = _curvature(surface, ends[i], child(root, 2, i))
+            if isinstance(curvatures[i], str):
+                failed.append((k, curvatures[i]))
+        for k, message in failed:
+            for j in critical[cluster == k]:
+                ends[j].status, ends[j].reason = "diverged", message
+        if not failed:
+            break
     hits = np.ones(len(ends), dtype=np.int64)
     for r, h in zip(reps, rep_hits, strict=True):
         hits[critical[r]] = h
@@ -167,8 +198,11 @@ def _certify(surface, ends: list[EndPoint], points: np.ndarray,
         e = ends[i]
         index, size, min_abs = -1, 0, math.nan
         if e.status != "diverged" and finite(e.x):
-            c = curvature(surface, e.x, rng=child(root, 2, i))
-            index, size, min_abs = c.index, c.size, c.min_abs_eigenvalue
+            c = curvatures.get(i) or _curvature(surface, e, child(root, 2, i))
+            if isinstance(c, str):
+                e.status, e.reason = "diverged", c
+            else:
+                index, size, min_abs = c.index, c.size, c.min_abs_eigenvalue
         rows.append(_Row(i, index, size, min_abs,
                          _kind(e.status, index, size, min_abs, setup.degenerate_abs),
                          int(hits[i])))

@@ -60,6 +60,8 @@ def _dataset(surface, dim: int, ends: list[EndPoint], points: np.ndarray, rows: 
                           "iterations of the method"),
         "converged": var(status[ids] == "critical", "certified critical point"),
         "status": var(status[ids].astype(str), f"one of {', '.join(STATUSES)}"),
+        "reason": var(np.array([ends[i].reason for i in ids], dtype=str),
+                      "why the search ended there, when the point is not critical"),
         "kind": var(np.array([r.kind for r in rows], dtype=str), f"one of {', '.join(KINDS)}"),
         "hits": var(np.array([r.hits for r in rows], dtype=np.int64),
                     "starts that reached the point"),

@@ -75,6 +75,7 @@ import scipy.optimize
 import scipy.sparse.linalg
 
 from fields.surface import hessian, retract, tangent_space
+from rmt._threads import dense_factorisation
 
 from ._evaluation import EndPoint, evaluate, finite, hess_grad_norm
 from .certificate import _classify
@@ -98,14 +99,25 @@ class _Stop(Exception):
 
 
 def _solve_dense(h: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """``H^{-1} rhs``; the minimum-norm least-squares solution when ``H`` is (near) singular."""
+    """``H^{-1} rhs``; the minimum-norm least-squares solution when ``H`` is (near) singular.
+
+    NaN when even the SVD of ``lstsq`` fails (the caller labels the start ``"diverged"``).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
         try:
             return scipy.linalg.solve(h, rhs, assume_a="sym", check_finite=False)
         except (scipy.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError):
             pass
-    return scipy.linalg.lstsq(h, rhs, check_finite=False)[0]
+    return _lstsq(h, rhs)
+
+
+def _lstsq(h: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """The minimum-norm least-squares solution of ``H s = rhs``; NaN if the SVD fails."""
+    try:
+        return scipy.linalg.lstsq(h, rhs, check_finite=False)[0]
+    except scipy.linalg.LinAlgError:
+        return np.full(rhs.shape, np.nan)
 
 
 def _newton_system(surface, x: np.ndarray, g: np.ndarray, setup: _Setup):
@@ -114,10 +126,14 @@ def _newton_system(surface, x: np.ndarray, g: np.ndarray, setup: _Setup):
         h, space = hessian(surface, x)
         gt = space.coordinates(g)
         hg = h @ gt
-        if setup.method == "newton":
-            s = _solve_dense(h, -gt)
+        if not finite(h):  # LAPACK must not see NaN (the SVD of lstsq fails on it)
+            s = np.full(gt.shape, np.nan)
+        elif setup.method == "newton":
+            with dense_factorisation(h.shape[0]):
+                s = _solve_dense(h, -gt)
         else:
-            s = _minres(h, gt, float(np.linalg.norm(hg)), setup)
+            with dense_factorisation(h.shape[0]):
+                s = _minres(h, gt, float(np.linalg.norm(hg)), setup)
     else:
         space = tangent_space(surface, x)
         hvp = space.hvp(surface, x)
@@ -129,7 +145,8 @@ def _newton_system(surface, x: np.ndarray, g: np.ndarray, setup: _Setup):
         op = scipy.sparse.linalg.LinearOperator((space.size, space.size), matvec=matvec,
                                                 rmatvec=matvec, dtype=np.float64)  # symmetric
         hg = matvec(gt)
-        s = _minres(op, gt, float(np.linalg.norm(hg)), setup)
+        s = _minres(op, gt, float(np.linalg.norm(hg)), setup) if finite(hg) \
+            else np.full(gt.shape, np.nan)
     return space.ambient(s), float(s @ hg), float(np.linalg.norm(hg)), float(np.linalg.norm(s))
 
 
@@ -156,7 +173,7 @@ def _minres(op, gt: np.ndarray, hg_norm: float, setup: _Setup) -> np.ndarray:
             return s
     with np.errstate(all="ignore"):
         if isinstance(op, np.ndarray):
-            return scipy.linalg.lstsq(op, -gt, check_finite=False)[0]
+            return _lstsq(op, -gt)
         return scipy.sparse.linalg.lsmr(op, -gt, atol=1e-12, btol=1e-12,
                                         maxiter=10 * gt.size)[0]
 
@@ -165,27 +182,33 @@ def _newton(surface, x: np.ndarray, setup: _Setup) -> EndPoint:
     """Newton or Newton-MR with the Armijo line search on ``|g|^2`` from ``x``."""
     ev = evaluate(surface, x)
     if ev is None:
-        return EndPoint(x, math.nan, math.nan, math.nan, 0, "diverged")
+        return EndPoint(x, math.nan, math.nan, math.nan, 0, "diverged", _NOT_FINITE_START)
     value, g = ev
     gn = float(np.linalg.norm(g))
     g_hist: list[float] = []
     hg_hist: list[float] = []  # running minimum of |H g|
+    reason = ""
     for it in range(setup.max_iter + 1):
         if gn <= setup.grad_abs:
-            return EndPoint(x, value, gn, hess_grad_norm(surface, x, g), it, "critical")
+            return _certified(surface, x, value, g, gn, it)
         if it == setup.max_iter:
+            reason = f"max_iter = {setup.max_iter} iterations"
             break
         with np.errstate(all="ignore"):
             p, slope, hg_norm, p_norm = _newton_system(surface, x, g, setup)
         if not (finite(p) and math.isfinite(slope)):
-            return EndPoint(x, value, gn, hg_norm, it, "diverged")
+            return EndPoint(x, value, gn, hg_norm, it, "diverged", _NOT_FINITE_STEP)
         if hg_norm <= setup.flat_tol * setup.hess_scale * gn or slope >= 0.0:
-            break  # a stationary point of |g|^2 / 2 that is not critical (or no descent)
+            # a stationary point of |g|^2 / 2 that is not critical (or no descent)
+            reason = "no descent direction for |g|^2 (H g ~ 0 or <p, H g> >= 0)"
+            break
         g_hist.append(min(gn, g_hist[-1]) if g_hist else gn)
         hg_hist.append(min(hg_norm, hg_hist[-1]) if hg_hist else hg_norm)
         if it >= setup.stall_iter and g_hist[it] > 0.5 * g_hist[it - setup.stall_iter] \
                 and hg_hist[it] > 0.5 * hg_hist[it - setup.stall_iter]:
-            break  # stalled: neither |g| nor |H g| has halved in stall_iter iterations
+            reason = (f"stalled: neither |g| nor |H g| halved in {setup.stall_iter} "
+                      f"iterations")
+            break
         a = min(1.0, setup.max_step / p_norm) if p_norm > 0 else 1.0
         accepted = False
         while a >= _MIN_STEP_FRACTION:
@@ -201,31 +224,50 @@ def _newton(surface, x: np.ndarray, setup: _Setup) -> EndPoint:
                     break
             a *= 0.5
         if not accepted:
+            reason = "the line search found no step that lowers |g|^2"
             break
         x, (value, g), gn = x_new, trial, gn_new
     hg_norm = hess_grad_norm(surface, x, g)
     status = _classify(setup, gn, hg_norm)
-    return EndPoint(x, value, gn, hg_norm, it, status)
+    return EndPoint(x, value, gn, hg_norm, it, status, _REASONS.get(status, reason))
+
+
+#: The reasons of end points that are not certified critical, by what was met.
+_NOT_FINITE_START = "f or grad f is not finite at the start"
+_NOT_FINITE_STEP = ("the Newton step is not finite: the Hessian or its products are not "
+                    "finite at the iterate")
+_NOT_FINITE_HG = "H g is not finite: the Hessian products are not finite at the point"
+_REASONS = {"diverged": _NOT_FINITE_HG, "gradient-flat": "|H g| <= flat_tol * hess_scale * |g|"}
+
+
+def _certified(surface, x: np.ndarray, value: float, g: np.ndarray, gn: float,
+               it: int) -> EndPoint:
+    """The end point of a search that met the gradient bound, if ``H g`` is finite there."""
+    hg = hess_grad_norm(surface, x, g)
+    if not math.isfinite(hg):
+        return EndPoint(x, value, gn, hg, it, "diverged", _NOT_FINITE_HG)
+    return EndPoint(x, value, gn, hg, it, "critical")
 
 
 
 
 def _gradient_norm(surface, x0: np.ndarray, setup: _Setup) -> EndPoint:
     """L-BFGS-B on ``phi = |g|^2 / 2`` with gradient ``H g``; ends when certified or flat."""
-    best = {"x": x0, "value": math.nan, "gn": math.inf, "hg": math.nan, "status": None}
+    best = {"x": x0, "value": math.nan, "gn": math.inf, "hg": math.nan, "status": None,
+            "reason": "L-BFGS stopped (max_iter, or no decrease of |g|^2)"}
     iterations = [0]
 
     def fun(y):
         ev = evaluate(surface, y)
         if ev is None:
-            best["status"] = "diverged"
+            best.update(status="diverged", reason="f or grad f is not finite at an iterate")
             raise _Stop
         value, g = ev
         with np.errstate(all="ignore"):
             hg = np.asarray(surface.hvp(y, g), dtype=np.float64)
         gn, hgn = float(np.linalg.norm(g)), float(np.linalg.norm(hg))
         if not finite(hg):
-            best["status"] = "diverged"
+            best.update(status="diverged", reason=_NOT_FINITE_HG)
             raise _Stop
         if gn < best["gn"]:
             best.update(x=np.array(y), value=value, gn=gn, hg=hgn)
@@ -248,8 +290,11 @@ def _gradient_norm(surface, x0: np.ndarray, setup: _Setup) -> EndPoint:
         pass
     if best["status"] == "diverged":
         return EndPoint(best["x"], best["value"], best["gn"], best["hg"], iterations[0],
-                         "diverged")
+                         "diverged", best["reason"])
     if not math.isfinite(best["gn"]):
-        return EndPoint(x0, math.nan, math.nan, math.nan, iterations[0], "diverged")
+        return EndPoint(x0, math.nan, math.nan, math.nan, iterations[0], "diverged",
+                        _NOT_FINITE_START)
     status = best["status"] or _classify(setup, best["gn"], best["hg"])
-    return EndPoint(best["x"], best["value"], best["gn"], best["hg"], iterations[0], status)
+    reason = "" if status == "critical" else _REASONS.get(status, best["reason"])
+    return EndPoint(best["x"], best["value"], best["gn"], best["hg"], iterations[0], status,
+                    reason)
