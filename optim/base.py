@@ -35,7 +35,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rmt._validation import check_positive_float
+from rmt._validation import check_bool, check_positive_float, check_text
 from rmt.random import as_seed_sequence, child
 
 __all__ = ["Transform", "chain", "scale", "trace"]
@@ -67,6 +67,16 @@ class Transform:
     needs: tuple[str, ...] = ()
 
     def __post_init__(self):
+        check_text("name", self.name, optional=False)
+        for member in ("init", "update"):
+            if not callable(getattr(self, member)):
+                raise TypeError(f"{member} must be callable; got {getattr(self, member)!r}")
+        if not isinstance(self.hyperparameters, Mapping):
+            raise TypeError(f"hyperparameters must be a mapping; got "
+                            f"{type(self.hyperparameters).__name__}")
+        if not isinstance(self.needs, tuple) or not all(isinstance(n, str) for n in self.needs):
+            raise TypeError(f"needs must be a tuple of surface member names; got "
+                            f"{self.needs!r}")
         object.__setattr__(self, "hyperparameters", MappingProxyType(dict(self.hyperparameters)))
 
     def __repr__(self) -> str:
@@ -112,6 +122,7 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> Transform:
     nesterov : bool
     """
     decay = _fraction("decay", decay)
+    nesterov = check_bool("nesterov", nesterov)
 
     def init(x, *, rng=None):
         return {"momentum": np.zeros_like(np.asarray(x, dtype=np.float64))}
@@ -120,7 +131,7 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> Transform:
         m = decay * state["momentum"] + u
         return (u + decay * m if nesterov else m), {"momentum": m}
 
-    return Transform("trace", init, update, {"decay": decay, "nesterov": bool(nesterov)})
+    return Transform("trace", init, update, {"decay": decay, "nesterov": nesterov})
 
 
 def chain(*transforms: Transform) -> Transform:
@@ -135,7 +146,7 @@ def chain(*transforms: Transform) -> Transform:
         raise ValueError("chain needs at least one transform")
     for t in transforms:
         if not isinstance(t, Transform):
-            raise TypeError(f"chain takes Transform objects; got {type(t).__name__}")
+            raise TypeError(f"transforms must be Transform objects; got {type(t).__name__}")
 
     def init(x, *, rng=None):
         root = as_seed_sequence(rng)

@@ -198,6 +198,9 @@ def run(
         raise TypeError(f"stop must be callable(x, value, grad_norm); got {type(stop).__name__}")
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, 1)
+        n = getattr(surface, "n_examples", None)
+        if n is not None and batch_size > n:
+            raise ValueError(f"batch_size must be at most n_examples = {n}; got {batch_size}")
     root = as_seed_sequence(rng)
     opt_seed = child(root, 0)
     noise_rng, batch_rng, index_rng = (np.random.default_rng(child(root, k)) for k in (1, 2, 3))

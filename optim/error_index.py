@@ -17,7 +17,7 @@ a user registers), and comes with the dataset.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
@@ -125,6 +125,9 @@ def error_index(
     """
     dim = check_surface(surface, "hvp")
     law = fields.index_law(surface)
+    if optimizers is not None and not isinstance(optimizers, Mapping):
+        raise TypeError(f"optimizers must be a dict of names to Transforms or None; got "
+                        f"{type(optimizers).__name__}")
     optimizers = default_optimizers() if optimizers is None else dict(optimizers)
     for name, opt in optimizers.items():
         if not isinstance(opt, Transform):
@@ -242,12 +245,17 @@ def error_index_by_dimension(
     """
     if isinstance(models, str):
         models = (models,)
+    for name, value in (("models", models), ("dims", dims)):
+        if not isinstance(value, Sequence):
+            raise TypeError(f"{name} must be a sequence; got {type(value).__name__}")
     unknown = [m for m in models if m not in _MODELS]
     if unknown or not models:
         raise ValueError(f"models must be some of {_MODELS}; got {list(models)}")
     dims = [check_int("dims", d, 2) for d in dims]
     if not dims:
         raise ValueError("dims must name at least one dimension")
+    if kernel is not None and not isinstance(kernel, fields.Kernel):
+        raise TypeError(f"kernel must be a fields.Kernel or None; got {type(kernel).__name__}")
     kernel = fields.SquaredExponential() if kernel is None else kernel
     features_per_dim = check_int("features_per_dim", features_per_dim, 1)
     root = as_seed_sequence(rng)

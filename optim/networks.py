@@ -231,6 +231,7 @@ def network_error_index(net, *, n_starts: int = 100, method: str = "newton-mr",
         ``trend_c``, ``trend_l0``, ``trend_rms``, and the Pearson and Spearman correlations of
         loss and index fraction over the certified points.
     """
+    check_surface(net, "hvp", name="net")
     cps = find_critical_points(net, n_starts=n_starts, method=method, starts=starts, rng=rng,
                                **finder_kwargs)
     cps["loss"] = ("point", cps.value.values, {"long_name": "training loss"})

@@ -60,8 +60,10 @@ def gd_escape_steps(lr: float, lam_min: float, delta: float, radius: float) -> f
     ``delta`` are exact as ``delta -> 0``.
     """
     lr = check_positive_float("lr", lr)
-    if not lam_min < 0:
-        raise ValueError(f"lam_min must be negative; got {lam_min}")
+    lam = check_real_array("lam_min", lam_min)
+    if lam.ndim != 0 or not lam < 0:
+        raise ValueError(f"lam_min must be one negative number; got {lam_min!r}")
+    lam_min = float(lam)
     delta = check_positive_float("delta", delta)
     radius = check_positive_float("radius", radius)
     return math.log(radius / delta) / math.log1p(lr * -lam_min)

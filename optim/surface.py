@@ -18,6 +18,7 @@ import scipy.linalg
 
 import rmt
 from fields.surface import check_surface, hessian, tangent_space
+from rmt._threads import dense_factorisation
 from rmt._validation import check_choice, check_vector
 from rmt.random import check_rng
 
@@ -107,9 +108,10 @@ def curvature(surface, x: np.ndarray, *, method: str = "auto", rng=None) -> Curv
     if method == "hessian":
         h, _ = hessian(surface, x)
         n = h.shape[0]
-        k = int(rmt.index(h))
-        lo, hi = max(k - 1, 0), min(k, n - 1)
-        near = scipy.linalg.eigvalsh(h, subset_by_index=[lo, hi], check_finite=False)
+        with dense_factorisation(n):  # threads back for a large matrix inside a loop
+            k = int(rmt.index(h))
+            lo, hi = max(k - 1, 0), min(k, n - 1)
+            near = scipy.linalg.eigvalsh(h, subset_by_index=[lo, hi], check_finite=False)
         return Curvature(k, n, float(np.min(np.abs(near))), "hessian")
     space = tangent_space(surface, x)
     res = rmt.lanczos(space.hvp(surface, x), space.size, rng=rng)
