@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._threads import small_products
-from ._validation import check_count, check_int, check_real_array
+from ._validation import check_bool, check_count, check_int, check_memory, check_real_array
 from .random import as_generator
 
 __all__ = ["LanczosResult", "lanczos"]
@@ -133,10 +133,12 @@ def lanczos(
         steps = check_count("dim", dim, 1, bytes_each=8 * (dim + 2),
                             what="the basis of steps = dim Lanczos vectors (dim float64 each)")
     else:
-        steps = check_count("steps", steps, 1, bytes_each=8 * (dim + 2),
-                            what=f"the Lanczos basis ({dim} float64 per step)")
-    if steps > dim:
-        raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
+        steps = check_int("steps", steps, 1)
+        if steps > dim:
+            raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
+        check_memory(f"dim = {dim} and steps = {steps}", 8 * (dim + 2) * steps,
+                     "the Lanczos basis (steps vectors of dim float64)")
+    return_basis = check_bool("return_basis", return_basis)
     gen = as_generator(rng)
     if v0 is None:
         q = gen.standard_normal(dim)

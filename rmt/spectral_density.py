@@ -67,6 +67,7 @@ from ._threads import small_products
 from ._validation import (
     check_count,
     check_int,
+    check_memory,
     check_positive_float,
     check_real_array,
     check_symmetric,
@@ -476,10 +477,11 @@ def spectral_density(
             check_count("dim", dim, 1, bytes_each=8 * (steps + 1),
                         what=f"the Lanczos basis of a probe ({steps} vectors of dim float64)")
         else:
-            steps = check_count("steps", steps, 1, bytes_each=8 * (dim + 1),
-                                what=f"the Lanczos basis of a probe ({dim} float64 per step)")
-        if steps > dim:
-            raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
+            steps = check_int("steps", steps, 1)
+            if steps > dim:
+                raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
+            check_memory(f"dim = {dim} and steps = {steps}", 8 * (dim + 1) * steps,
+                         "the Lanczos basis of a probe (steps vectors of dim float64)")
         probes = _DEFAULT_PROBES if probes is None else check_count(
             "probes", probes, 1, bytes_each=2 * 8 * steps,
             what=f"the nodes and weights ({steps} of each per probe, float64)")
