@@ -33,7 +33,7 @@ import rmt
 from rmt._validation import check_int, check_real_array
 from rmt.random import as_generator
 
-from .kac_rice import KacRiceEstimate, shifted_goe_index
+from .kac_rice import KacRiceEstimate, check_dim, shifted_goe_index
 from .kernels import Kernel
 from .local_law import _check_kernel, local_law
 
@@ -102,7 +102,8 @@ def tilted_shift(kernel: Kernel, energy) -> float | np.ndarray:
     c0, c1, c2 = _constants(kernel)
     energy = _energy(energy)
     mu = 2.0 * c1 * energy / c0
-    return _shape_like(mu * 2.0 * c2 / (c2 + c1 * c1 / c0), energy)
+    # The dimensionless factor first: c1 and c2 scale as lengthscale^-2 and ^-4.
+    return _shape_like(mu * (2.0 / (1.0 + c1 * (c1 / c2) / c0)), energy)
 
 
 def asymptotic_index_fraction(kernel: Kernel, energy) -> float | np.ndarray:
@@ -202,7 +203,8 @@ def threshold_energies(kernel: Kernel) -> tuple[float, float]:
     """
     c0, c1, c2 = _constants(kernel)
     radius = 4.0 * math.sqrt(c2)
-    e_min = radius * c0 * (c2 + c1 * c1 / c0) / (4.0 * c1 * c2)
+    # R / (4 c1) is dimensionless (c1 and c2 scale as lengthscale^-2 and ^-4).
+    e_min = radius / (4.0 * c1) * (c0 + c1 * (c1 / c2))
     return e_min, -e_min
 
 
@@ -238,7 +240,8 @@ def kac_rice_index(
     Raises
     ------
     TypeError, ValueError
-        For a kernel without a Hessian, ``dim < 1``, ``n_samples < 2``, or non-finite energies.
+        For a kernel without a Hessian, ``dim < 1``, ``n_samples < 2``, non-finite energies,
+        or samples whose arrays would exceed 4 GiB (:func:`fields.kac_rice.shifted_goe_index`).
 
     Notes
     -----
@@ -274,7 +277,7 @@ def kac_rice_index(
     ((2,), True)
     """
     c0, c1, c2 = _constants(kernel)
-    dim = check_int("dim", dim)
+    dim = check_dim(dim, 1)
     energy = _energy(energy)
     n_samples = check_int("n_samples", n_samples, 2)
     rng = as_generator(rng)

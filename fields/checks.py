@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rmt._validation import check_int, check_positive_float, check_real_array
+from rmt._validation import check_positive_float, check_real_array
 from rmt.random import as_generator
 
+from ._limits import check_count
 from .surface import check_surface
 
 __all__ = ["DerivativeReport", "check_derivatives"]
@@ -174,8 +175,9 @@ def check_derivatives(surface, x=None, *, eps: float | None = None, n_directions
         ``dim >= 1``, no callable ``value`` or ``grad``); a member present but not callable;
         non-integer ``n_directions``.
     ValueError
-        ``x`` not a finite point of shape ``(dim,)``; ``eps <= 0``; ``n_directions < 1``; a
-        member returning an array of the wrong shape. Errors raised by the surface itself
+        ``x`` not a finite point of shape ``(dim,)``; ``eps <= 0``; ``n_directions < 1``, or
+        so many that the tables (``112 dim`` bytes per direction) exceed 4 GiB; a member
+        returning an array of the wrong shape. Errors raised by the surface itself
         propagate (for example a Matérn field with ``nu <= 2`` refuses ``hvp``).
 
     Notes
@@ -235,7 +237,8 @@ def check_derivatives(surface, x=None, *, eps: float | None = None, n_directions
     both = _optional(surface, "value_and_grad")
     hvp = _optional(surface, "hvp")
     hess = _optional(surface, "hess")
-    n_directions = check_int("n_directions", n_directions)
+    n_directions = check_count("n_directions", n_directions, bytes_each=8 * 14 * dim,
+                               what=f"the tables of 13 points in dimension {dim} per direction")
     rng = as_generator(rng)
     if x is None:
         x = rng.standard_normal(dim)

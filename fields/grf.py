@@ -18,10 +18,11 @@ import math
 
 import numpy as np
 
-from rmt._validation import check_int, check_real_array
+from rmt._validation import check_real_array
 from rmt.random import as_generator
 
 from . import _grf_kernels as _k
+from ._limits import check_count, check_memory
 from .local_law import SCALINGS
 
 __all__ = ["GaussianField"]
@@ -72,7 +73,8 @@ class GaussianField:
     TypeError
         ``dim`` or ``n_features`` not an integer; ``kernel`` without the members above.
     ValueError
-        ``dim < 1``, ``n_features < 1`` or an unknown ``scaling``.
+        ``dim < 1``, ``n_features < 1``, a frequency matrix of more than 4 GiB
+        (``8 n_features dim`` bytes), or an unknown ``scaling``.
 
     Notes
     -----
@@ -151,8 +153,9 @@ class GaussianField:
 
     def __init__(self, dim: int, kernel, n_features: int = 8192, scaling: str = "bray-dean",
                  *, rng=None) -> None:
-        dim = check_int("dim", dim)
-        n_features = check_int("n_features", n_features)
+        dim = check_count("dim", dim, bytes_each=8, what="the frequencies")
+        n_features = check_count("n_features", n_features, bytes_each=8 * dim,
+                                 what=f"the (n_features, dim={dim}) frequency matrix")
         missing = [m for m in _KERNEL_MEMBERS if not callable(getattr(kernel, m, None))]
         if missing:
             raise TypeError(
@@ -260,16 +263,28 @@ class GaussianField:
         else:
             np.matmul(y, self._w, out=out)
 
+    def _finite(self, out: np.ndarray, what: str) -> np.ndarray:
+        """``out``, refused when it left the float range (a derivative of order ``k`` scales
+        as ``lengthscale^-k``: a Hessian overflows below a lengthscale of about 1e-154)."""
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                f"the {what} of this field exceeds the float range: its entries scale as "
+                f"|frequency|^k (kernel {self._kernel!r}); rescale the coordinates so that "
+                f"the lengthscale is nearer 1"
+            )
+        return out
+
     def _value_and_grad_rows(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         values = np.empty(xs.shape[0])
         grads = np.empty(xs.shape)
-        for rows in self._chunks(xs.shape[0]):
-            z = self._phase_args(xs[rows])
-            _k.cos_sums_and_sines(z, values[rows])
-            self._times_w(z, grads[rows])
+        with np.errstate(over="ignore", invalid="ignore"):  # checked by _finite
+            for rows in self._chunks(xs.shape[0]):
+                z = self._phase_args(xs[rows])
+                _k.cos_sums_and_sines(z, values[rows])
+                self._times_w(z, grads[rows])
+            grads *= -self._amp
         values *= self._amp
-        grads *= -self._amp
-        return values, grads
+        return values, self._finite(grads, "gradient")
 
     # -- the Surface members ----------------------------------------------------------------------
     def value(self, x) -> float | np.ndarray:
@@ -366,15 +381,16 @@ class GaussianField:
         else:
             vs = np.broadcast_to(v, shape).reshape(rows_total, self._dim)
         out = np.empty((rows_total, self._dim))
-        for rows in self._chunks(rows_total):
-            if v.ndim == 1:
-                u = np.repeat(w_v, rows.stop - rows.start, axis=0)
-            else:
-                u = self._project(vs[rows])
-            u *= cos_z if x.ndim == 1 else np.cos(self._phase_args(xs[rows]))
-            self._times_w(u, out[rows])
-        out *= -self._amp
-        return out.reshape(shape)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked by _finite
+            for rows in self._chunks(rows_total):
+                if v.ndim == 1:
+                    u = np.repeat(w_v, rows.stop - rows.start, axis=0)
+                else:
+                    u = self._project(vs[rows])
+                u *= cos_z if x.ndim == 1 else np.cos(self._phase_args(xs[rows]))
+                self._times_w(u, out[rows])
+            out *= -self._amp
+        return self._finite(out, "Hessian-vector product").reshape(shape)
 
     def hess(self, x) -> np.ndarray:
         """Hessian ``-a W^T diag(cos(W x + b)) W``, shape ``x.shape + (dim,)``, symmetric.
@@ -390,14 +406,17 @@ class GaussianField:
         x = self._points("x", x)
         self._kernel.require(2, "a Hessian")
         xs = x.reshape(-1, self._dim)
+        check_memory("x", 8 * self._dim * (xs.shape[0] * self._dim + self._n_features),
+                     f"the Hessians at {xs.shape[0]} point(s) of a field of dim {self._dim}")
         out = np.empty((xs.shape[0], self._dim, self._dim))
-        for i in range(xs.shape[0]):
-            weights = np.cos(self._phase_args(xs[i:i + 1])[0])
-            weights *= -self._amp
-            h = (self._w.T * weights) @ self._w
-            np.add(h, h.T, out=out[i])
-            out[i] *= 0.5
-        return out.reshape(x.shape + (self._dim,))
+        with np.errstate(over="ignore", invalid="ignore"):  # checked by _finite
+            for i in range(xs.shape[0]):
+                weights = np.cos(self._phase_args(xs[i:i + 1])[0])
+                weights *= -self._amp
+                h = (self._w.T * weights) @ self._w
+                np.add(h, h.T, out=out[i])
+                out[i] *= 0.5
+        return self._finite(out, "Hessian").reshape(x.shape + (self._dim,))
 
     # -- theory -----------------------------------------------------------------------------------
     def covariance(self, x, y) -> float | np.ndarray:

@@ -18,6 +18,7 @@ Raghavan).
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ import scipy.fft
 
 from rmt._validation import check_positive_float, check_real_array, check_size
 from rmt.random import as_generator
+
+from ._limits import check_memory
 
 __all__ = [
     "CriticalPoints",
@@ -64,6 +67,20 @@ def _check_shape(shape) -> tuple[int, ...]:
     if any(n < 1 for n in shape):
         raise ValueError(f"shape entries must be integers >= 1; got {shape}")
     return shape
+
+
+def _check_grid_memory(shape: tuple[int, ...], batch: tuple[int, ...]) -> None:
+    """Refuse, before any work, an embedding above ``2**25`` points or fields above 4 GiB."""
+    points = math.prod(max(2 * (n - 1), 1) for n in shape)
+    if points > _MAX_EMBEDDING_POINTS:
+        raise ValueError(
+            f"shape: the periodic embedding of a grid of shape {shape} has at least {points} "
+            f"points, above the limit of {_MAX_EMBEDDING_POINTS} ("
+            f"{_MAX_EMBEDDING_POINTS * 8 // 2**20} MiB per float64 copy)"
+        )
+    n_fields = math.prod(batch)
+    check_memory("size", 8 * n_fields * math.prod(shape),
+                 f"{n_fields} fields of shape {shape}")
 
 
 def _check_kernel(kernel):
@@ -166,7 +183,8 @@ def grid_field(shape, kernel, *, spacing: float = 1.0, size=None, rng=None) -> n
     ValueError
         If ``shape`` has an entry ``< 1`` or not 1-3 entries, ``spacing`` is not finite and
         positive, ``kernel.covariance`` returns non-finite values, or no admissible embedding
-        is found (see Notes).
+        is found (see Notes); before any work, if the minimal embedding has more than
+        ``2**25`` points or the fields would take more than 4 GiB.
 
     Notes
     -----
@@ -204,6 +222,7 @@ def grid_field(shape, kernel, *, spacing: float = 1.0, size=None, rng=None) -> n
     kernel = _check_kernel(kernel)
     spacing = check_positive_float("spacing", spacing)
     batch = check_size(size) or ()
+    _check_grid_memory(shape, batch)
     gen = as_generator(rng)
 
     m, root_lambda = _embedding(shape, kernel, spacing)
@@ -465,6 +484,12 @@ def plot_critical_points(field, ax=None, *, cmap: str = "viridis", title: str | 
         As :func:`critical_points`.
     """
     f = _check_field_2d(field)
+    if ax is not None and not callable(getattr(ax, "imshow", None)):
+        raise TypeError(f"ax must be None or a matplotlib Axes; got {type(ax).__name__}")
+    if not isinstance(cmap, str):
+        raise TypeError(f"cmap must be the name of a colour map; got {cmap!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be None or a string; got {title!r}")
     cp = critical_points(f)
     if ax is None:
         import matplotlib.pyplot as plt

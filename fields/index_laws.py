@@ -52,6 +52,7 @@ from rmt.random import as_generator
 
 from . import bray_dean
 from . import spin_glass as _sg
+from ._limits import check_count
 from .grf import GaussianField
 from .kac_rice import KacRiceEstimate
 from .quadratic import RandomQuadratic
@@ -163,6 +164,15 @@ class IndexLaw:
 
 
 @functools.singledispatch
+def _dispatch(surface) -> IndexLaw:
+    registered = ", ".join(sorted(cls.__name__ for cls in _dispatch.registry
+                                  if cls is not object))
+    raise TypeError(
+        f"surface: there is no index law for {type(surface).__name__}: one is registered for "
+        f"{registered}; register one for your class with @fields.index_law.register"
+    )
+
+
 def index_law(surface) -> IndexLaw:
     r"""The index law of the critical points of ``surface`` (single dispatch on its class).
 
@@ -210,14 +220,14 @@ def index_law(surface) -> IndexLaw:
     >>> fields.index_law(object())
     Traceback (most recent call last):
     ...
-    TypeError: there is no index law for object: one is registered for ...GaussianField...
+    TypeError: surface: there is no index law for object: one is registered for ...GaussianField...
     """
-    registered = ", ".join(sorted(cls.__name__ for cls in index_law.registry
-                                  if cls is not object))
-    raise TypeError(
-        f"there is no index law for {type(surface).__name__}: one is registered for "
-        f"{registered}; register one for your class with @fields.index_law.register"
-    )
+    return _dispatch(surface)
+
+
+# Single dispatch on the class of ``surface``, which may also be passed by keyword.
+index_law.register = _dispatch.register
+index_law.registry = _dispatch.registry
 
 
 def _shaped(value: np.ndarray, energy: np.ndarray) -> float | np.ndarray:
@@ -285,6 +295,8 @@ def _random_quadratic(surface: RandomQuadratic) -> IndexLaw:
         return np.full(e.shape, limit)
 
     def finite_n(e, n_samples, gen):
+        check_count("n_samples", n_samples, 2, bytes_each=32 * dim,
+                    what=f"the GOE tridiagonals of size {dim}")
         d, off = rmt.hermite_tridiagonal(dim, 1, size=n_samples, rng=gen)
         fraction = rmt.count_below(d.reshape(n_samples, dim),
                                    off.reshape(n_samples, dim - 1), -shift) / dim

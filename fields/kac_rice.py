@@ -27,7 +27,9 @@ import numpy as np
 
 import rmt
 
-__all__ = ["KacRiceEstimate", "shifted_goe_index"]
+from ._limits import check_count
+
+__all__ = ["KacRiceEstimate", "check_dim", "shifted_goe_index"]
 
 #: Trapezoid step and half-width beyond the tilt of the quadrature over the common shift z.
 Z_STEP = 0.1
@@ -54,6 +56,26 @@ class KacRiceEstimate:
     stderr: float | np.ndarray
     dim: int
     n_samples: int
+
+
+#: Bytes per sample and unit of matrix size (the tridiagonal and its draws), and per sample
+#: and quadrature node (the index, log-determinant and weight arrays of one energy).
+_BYTES_PER_SIZE = 32
+_BYTES_PER_NODE = 48
+
+
+def check_dim(dim, minimum: int) -> int:
+    """``dim`` of a Kac–Rice estimate, refused when two samples' tridiagonals exceed 4 GiB."""
+    return check_count("dim", dim, minimum, bytes_each=2 * _BYTES_PER_SIZE,
+                       what="two GOE tridiagonals of size about dim")
+
+
+def _n_nodes(mean: float, tilt: float, sd: float) -> int:
+    """``len(z_grid(mean, tilt, sd))``, without building it."""
+    if sd == 0:
+        return 1
+    peak = (tilt - mean) / sd
+    return math.ceil((max(0.0, peak) - min(0.0, peak) + 2 * Z_MARGIN) / Z_STEP)
 
 
 def z_grid(mean: float, tilt: float, sd: float) -> np.ndarray:
@@ -107,7 +129,9 @@ def shifted_goe_index(size: int, scale: float, mean: np.ndarray, tilt: np.ndarra
         ``b >= 0``, the standard deviation of the common shift.
     n_samples : int
         Number of tridiagonals ``T`` drawn (``>= 2``), shared by all energies (common random
-        numbers: differences between energies are estimated precisely).
+        numbers: differences between energies are estimated precisely). Refused, before any
+        draw, when the tridiagonals and the arrays of one energy's quadrature would exceed
+        4 GiB (``32 m + 48 G`` bytes per sample for ``G`` nodes).
     rng : numpy.random.Generator
         Source of the ``T``: ``rmt.hermite_tridiagonal(m, 1, size=n_samples, rng=rng)``.
 
@@ -132,6 +156,11 @@ def shifted_goe_index(size: int, scale: float, mean: np.ndarray, tilt: np.ndarra
     tridiagonal (:func:`rmt.count_below_and_log_det`); the weights are formed in log space
     relative to their maximum over samples and nodes, so nothing overflows.
     """
+    nodes = max(_n_nodes(mu, peak, sd) for mu, peak in zip(mean, tilt, strict=True))
+    n_samples = check_count(
+        "n_samples", n_samples, 2, bytes_each=_BYTES_PER_SIZE * size + _BYTES_PER_NODE * nodes,
+        what=f"the GOE tridiagonals of size {size} and their Sturm passes at {nodes} shift(s)",
+    )
     d, e = rmt.hermite_tridiagonal(size, 1, size=n_samples, rng=rng)
     d = np.ascontiguousarray(d.reshape(n_samples, size)) * scale
     e = np.ascontiguousarray(e.reshape(n_samples, size - 1)) * abs(scale)

@@ -36,6 +36,7 @@ import rmt
 from rmt._validation import check_int, check_real_array, check_size
 from rmt.random import as_generator
 
+from ._limits import check_matrix_side, check_memory
 from .kernels import Kernel
 
 __all__ = [
@@ -188,6 +189,14 @@ class LocalSample:
     hess: np.ndarray
 
 
+def _check_hessians_memory(dim: int, batch: tuple[int, ...]) -> None:
+    """Refuse, before any draw, Hessians whose arrays (about 4 copies) exceed 4 GiB."""
+    check_matrix_side("dim", dim, copies=4, what="a Hessian and its draws")
+    n = math.prod(batch)
+    check_memory("size", 32 * n * dim * dim,
+                 f"{n} Hessians of size {dim} x {dim} and their draws")
+
+
 def _scaled_goe(dim: int, rng: np.random.Generator, batch: tuple[int, ...]) -> np.ndarray:
     """``W'``: GOE with off-diagonal variance 1 and diagonal variance 2, shape batch + (N, N)."""
     return rmt.goe(dim, rng=rng, size=batch if batch else None) * math.sqrt(dim)
@@ -247,6 +256,7 @@ def sample_local(
     """
     law = local_law(kernel, dim, scaling)
     batch = check_size(size)
+    _check_hessians_memory(law.dim, () if batch is None else batch)
     rng = as_generator(rng)
     shape = () if batch is None else batch
     zeta = rng.standard_normal(shape)
@@ -321,6 +331,7 @@ def sample_hessian_given_value(
     batch = check_size(size)
     rng = as_generator(rng)
     shape = value.shape if batch is None else batch
+    _check_hessians_memory(law.dim, shape)
     try:
         value = np.broadcast_to(value, shape)
     except ValueError:

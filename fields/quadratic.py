@@ -15,8 +15,10 @@ import numbers
 import numpy as np
 
 import rmt
-from rmt._validation import check_int, check_vector
+from rmt._validation import check_vector
 from rmt.random import as_generator
+
+from ._limits import check_matrix_side
 
 __all__ = ["RandomQuadratic"]
 
@@ -72,7 +74,8 @@ class RandomQuadratic:
     __slots__ = ("_dim", "_shift", "_matrix", "_index", "_n_positive")
 
     def __init__(self, dim: int, shift: float = 0.0, *, rng=None):
-        dim = check_int("dim", dim, 1)
+        dim = check_matrix_side("dim", dim, 1, copies=4,
+                                what="the GOE matrix and its two inertia factorisations")
         if isinstance(shift, bool) or not isinstance(shift, numbers.Real):
             raise TypeError(f"shift must be a real number; got {shift!r} ({type(shift).__name__})")
         shift = float(shift)

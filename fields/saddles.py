@@ -30,6 +30,8 @@ import rmt
 from rmt._validation import check_int, check_positive_float, check_real_array, check_vector
 from rmt.random import as_generator
 
+from ._limits import check_matrix_side
+
 __all__ = ["QuarticSaddle", "random_saddle", "saddle_2d"]
 
 
@@ -204,7 +206,8 @@ def random_saddle(dim: int, index: int, *, gap: float = 0.5, quartic: float = 1.
     >>> s.dim, s.index, bool(abs(s.eigenvalues).min() >= 0.05)
     (10, 3, True)
     """
-    dim = check_int("dim", dim, 2)
+    dim = check_matrix_side("dim", dim, 2, copies=4,
+                            what="the GOE matrix, its eigenvectors and their workspace")
     index = check_int("index", index, 1)
     if index > dim - 1:
         raise ValueError(f"index must be between 1 and dim - 1 = {dim - 1}; got {index}")

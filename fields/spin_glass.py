@@ -31,10 +31,13 @@ import rmt
 from rmt._validation import check_int, check_positive_float, check_real_array, check_vector
 from rmt.random import as_generator
 
-from .kac_rice import KacRiceEstimate, shifted_goe_index
+from ._limits import about
+from .kac_rice import KacRiceEstimate, check_dim, shifted_goe_index
 
 __all__ = [
     "MAX_COUPLING_ENTRIES",
+    "MAX_LAYERS",
+    "MAX_SYMMETRISE_WORK",
     "HessianLaw",
     "KacRiceEstimate",
     "SphericalSpinGlass",
@@ -49,6 +52,10 @@ __all__ = [
 
 #: Largest total number of stored coupling entries (float64: 256 MiB; building needs twice).
 MAX_COUPLING_ENTRIES = 2**25
+#: Largest number of entry operations spent symmetrising the couplings (a few seconds).
+MAX_SYMMETRISE_WORK = 2**31
+#: Largest ``k_max`` of :func:`layer_energies` (one root find per layer: about 20 s).
+MAX_LAYERS = 10**5
 
 
 # ----------------------------------------------------------------------------- the model -----
@@ -66,6 +73,45 @@ def _check_mixture(p, mixture) -> dict[int, float]:
     if not any(out.values()):
         raise ValueError(f"mixture must have at least one gamma_p > 0; got {mixture!r}")
     return out
+
+
+def _largest_dim(degree: int) -> str:
+    """The largest ``dim`` :func:`_check_coupling_size` allows for one degree, for messages."""
+    passes = degree * (degree + 1) // 2 - 1
+    log_dim = min(math.log(MAX_COUPLING_ENTRIES),
+                  math.log(MAX_SYMMETRISE_WORK) - math.log(passes)) / degree
+    largest = math.floor(math.exp(log_dim) + 1e-9)
+    return f"p = {degree}: dim <= {largest}" if largest >= 2 else f"p = {degree}: no dim >= 2"
+
+
+def _log_sum(logs: list[float]) -> float:
+    top = max(logs)
+    return top + math.log(math.fsum(math.exp(v - top) for v in logs))
+
+
+def _check_coupling_size(dim: int, degrees: list[int]) -> None:
+    """Refuse couplings of more than :data:`MAX_COUPLING_ENTRIES` entries, before any work.
+
+    Also refused: more than :data:`MAX_SYMMETRISE_WORK` entry operations to symmetrise them
+    (``p (p + 1) / 2 - 1`` passes over the ``dim^p`` entries of degree ``p``). Both are
+    compared in logarithms (``p log dim``), so that a degree of ``10**12`` is refused at once
+    instead of forming ``dim**p`` exactly.
+    """
+    log_entries = _log_sum([d * math.log(dim) for d in degrees])
+    log_work = _log_sum([math.log(d * (d + 1) // 2 - 1) + d * math.log(dim) for d in degrees])
+    if log_entries <= math.log(MAX_COUPLING_ENTRIES) + 1.0 \
+            and sum(dim**d for d in degrees) <= MAX_COUPLING_ENTRIES \
+            and log_work <= math.log(MAX_SYMMETRISE_WORK):
+        return
+    raise ValueError(
+        f"SphericalSpinGlass stores dim^p float64 couplings per degree (a zero weight still "
+        f"draws them) and symmetrises them in p (p + 1) / 2 - 1 passes: dim = {dim} with "
+        f"degrees {sorted(degrees)} needs about {about(log_entries)} entries (about "
+        f"{about(log_entries + math.log(8 / 2**20))} MiB) and {about(log_work)} operations, "
+        f"above the limits of {MAX_COUPLING_ENTRIES} entries "
+        f"({MAX_COUPLING_ENTRIES * 8 // 2**20} MiB) and {MAX_SYMMETRISE_WORK:.3g} operations "
+        f"(seconds); the largest sizes are {', '.join(_largest_dim(d) for d in degrees)}"
+    )
 
 
 def _symmetrise(tensor: np.ndarray) -> np.ndarray:
@@ -123,7 +169,10 @@ class SphericalSpinGlass:
     ------
     TypeError, ValueError
         For a ``dim`` below 2, a degree below 2, bad weights, or couplings that would need
-        more than :data:`MAX_COUPLING_ENTRIES` (``2**25``) stored numbers.
+        more than :data:`MAX_COUPLING_ENTRIES` (``2**25``) stored numbers or more than
+        :data:`MAX_SYMMETRISE_WORK` (``2**31``) operations to symmetrise (degrees of zero
+        weight count: their couplings are drawn). Checked in logarithms, at once for any
+        degree.
 
     Notes
     -----
@@ -133,8 +182,10 @@ class SphericalSpinGlass:
     twice that). Then :math:`H(s) = A[s, \dots, s]`, the Euclidean gradient is
     :math:`p A[\cdot, s, \dots, s]` and the Euclidean Hessian
     :math:`p (p - 1) A[\cdot, \cdot, s, \dots, s]`, each one pass over ``A``: ``O(N^p)``.
-    Symmetrising leaves ``H`` unchanged. Sizes above ``2**25`` entries in total (``p = 3``:
-    ``N <= 322``; ``p = 4``: ``N <= 76``; ``p = 5``: ``N <= 32``) are refused.
+    Symmetrising leaves ``H`` unchanged; it takes ``p (p + 1) / 2 - 1`` passes over the
+    tensor. Sizes above ``2**25`` entries in total (``p = 3``: ``N <= 322``; ``p = 4``:
+    ``N <= 76``; ``p = 5``: ``N <= 32``) or ``2**31`` symmetrising operations (``p = 12``:
+    ``N <= 4``; ``p = 22``: ``N = 2``; none from ``p = 23``) are refused.
 
     **Points off the sphere.** Every method accepts any nonzero ``x`` and evaluates at its
     projection :math:`y = \sqrt N x / |x|` (so ``value`` is the 0-homogeneous extension of
@@ -187,19 +238,7 @@ class SphericalSpinGlass:
     def __init__(self, dim: int, p: int = 3, *, mixture: dict | None = None, rng=None):
         dim = check_int("dim", dim, 2)
         weights = _check_mixture(p, mixture)
-        entries = sum(dim**degree for degree, gamma in weights.items() if gamma > 0)
-        if entries > MAX_COUPLING_ENTRIES:
-            limits = ", ".join(
-                f"p = {d}: dim <= {math.floor(MAX_COUPLING_ENTRIES ** (1 / d) + 1e-9)}"
-                for d in weights
-            )
-            raise ValueError(
-                f"SphericalSpinGlass stores dim^p float64 couplings per degree: dim = {dim} "
-                f"with degrees {sorted(weights)} needs {entries:.3g} entries "
-                f"({entries * 8 / 2**20:.0f} MiB), above the limit of {MAX_COUPLING_ENTRIES} "
-                f"entries ({MAX_COUPLING_ENTRIES * 8 // 2**20} MiB); the largest sizes are "
-                f"{limits}"
-            )
+        _check_coupling_size(dim, list(weights))
         gen = as_generator(rng)
         tensors = []
         for degree, gamma in weights.items():
@@ -239,10 +278,13 @@ class SphericalSpinGlass:
     # -- geometry ------------------------------------------------------------------------------
     def project(self, x) -> np.ndarray:
         """The point ``sqrt(N) x / |x|`` of the sphere; ``x`` must be finite and nonzero."""
-        x = check_vector("x", x, self._dim)
+        return self._project("x", x)
+
+    def _project(self, name: str, x) -> np.ndarray:
+        x = check_vector(name, x, self._dim)
         norm = np.linalg.norm(x)
         if not norm > 0:
-            raise ValueError("x must be nonzero to be projected onto the sphere")
+            raise ValueError(f"{name} must be nonzero to be projected onto the sphere")
         return x * (math.sqrt(self._dim) / norm)
 
     def tangent_basis(self, x) -> np.ndarray:
@@ -276,7 +318,7 @@ class SphericalSpinGlass:
 
     def covariance(self, x, y) -> float:
         r"""``E H(x) H(y) = N xi(x . y / N)``, ``xi(q) = sum_p gamma_p^2 q^p``, at projections."""
-        q = float(self.project(x) @ self.project(y)) / self._dim
+        q = float(self._project("x", x) @ self._project("y", y)) / self._dim
         return self._dim * sum(gamma**2 * q**degree for degree, gamma in self._mixture.items())
 
     def euclidean_grad(self, x) -> np.ndarray:
@@ -410,7 +452,8 @@ def layer_energies(p: int, k_max: int) -> np.ndarray:
     p : int
         Degree of the pure model, ``>= 2``.
     k_max : int
-        Largest index, ``>= 0``.
+        Largest index, ``0 <= k_max <= 10**5`` (:data:`MAX_LAYERS`: each layer is one root
+        find, about 0.2 ms).
 
     Returns
     -------
@@ -433,7 +476,9 @@ def layer_energies(p: int, k_max: int) -> np.ndarray:
     [1.657, 1.65287, 1.65025]
     """
     p = check_int("p", p, 2)
-    k_max = check_int("k_max", k_max, 0)
+    k_max = check_int("k_max", k_max, 0, maximum=MAX_LAYERS,
+                      why="each layer is one Brent root find of about 0.2 ms: 10^5 layers take "
+                          "about 20 s")
     e_inf = _e_inf(p)
     if p == 2:
         return np.full(k_max + 1, e_inf)
@@ -655,7 +700,8 @@ def kac_rice_index(p: int, dim: int, energy, *, mixture: dict | None = None,
     Raises
     ------
     TypeError, ValueError
-        For ``dim < 2``, a bad degree or mixture, ``n_samples < 2``, non-finite energies.
+        For ``dim < 2``, a bad degree or mixture, ``n_samples < 2``, non-finite energies, or
+        samples whose arrays would exceed 4 GiB (:func:`fields.kac_rice.shifted_goe_index`).
 
     Notes
     -----
@@ -680,7 +726,7 @@ def kac_rice_index(p: int, dim: int, energy, *, mixture: dict | None = None,
     ((2,), True)
     """
     law = hessian_law(p, mixture=mixture)
-    dim = check_int("dim", dim, 2)
+    dim = check_dim(dim, 2)
     u = _check_energy(energy)
     n_samples = check_int("n_samples", n_samples, 2)
     gen = as_generator(rng)

@@ -164,6 +164,8 @@ def check_surface(surface, needs: str | tuple[str, ...] = "surface", *,
     ...
     TypeError: surface must have the callable member(s) project(x), tangent_basis(x) ...
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the argument's name); got {name!r}")
     if isinstance(needs, str):
         if needs not in _NEEDS:
             raise ValueError(f"needs must be one of {sorted(_NEEDS)} or a tuple of member "

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rmt._validation import check_int, check_positive_float
+from rmt._validation import check_bool, check_positive_float
 from rmt.random import as_generator
 
+from .._limits import check_count, check_matrix_side
 from ._curves_kernels import curves_kernel
 
 __all__ = ["make_curves"]
@@ -107,7 +108,8 @@ def make_curves(
     Raises
     ------
     TypeError, ValueError
-        If an argument has the wrong type or value.
+        If an argument has the wrong type or value, or, before any work, if the images
+        (``8 n size^2`` bytes) or the spline systems would exceed 4 GiB.
 
     Notes
     -----
@@ -138,10 +140,13 @@ def make_curves(
     >>> bool(np.array_equal(X, make_curves(5, rng=0)))
     True
     """
-    n = check_int("n", n, 0)
-    size = check_int("size", size, 4)
-    n_control = check_int("n_control", n_control, 2)
+    size = check_matrix_side("size", size, 4, copies=2, what="one image and its distances")
+    n = check_count("n", n, 0, bytes_each=8 * size * size, what=f"{size} x {size} images")
+    chunk = max(1, min(n, _CURVE_CHUNK))
+    n_control = check_matrix_side("n_control", n_control, 2, copies=chunk,
+                                  what=f"the spline systems of {chunk} curves at once")
     width = check_positive_float("width", width)
+    return_points = check_bool("return_points", return_points)
     gen = as_generator(rng)
     centre = (size - 1.0) / 2.0
     half = centre - _CURVE_MARGIN

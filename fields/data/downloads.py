@@ -16,7 +16,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from rmt._validation import check_positive_float
+from rmt._validation import check_bool, check_choice, check_positive_float
 
 from .readers import _CIFAR_BATCHES, _CIFAR_FOLDER, _check_path
 
@@ -154,8 +154,8 @@ def download(name: str, cache_dir=None, *, force: bool = False, timeout: float =
     paths and ``..`` refused and the ``"data"`` extraction filter where Python has it. Nothing
     in this module downloads implicitly.
     """
-    if name not in _SOURCES:
-        raise ValueError(f"name must be one of {sorted(_SOURCES)}; got {name!r}")
+    name = check_choice("name", name, _SOURCES)
+    force = check_bool("force", force)
     timeout = check_positive_float("timeout", timeout)
     root = _cache_root(cache_dir)
     folder = root / "mnist" if name == "mnist" else root

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.ndimage
 
-from rmt._validation import check_int
+from rmt._validation import check_int, check_real_array
+
+from .._limits import check_memory
 
 __all__ = ["resize_images"]
 
@@ -17,6 +19,14 @@ def _check_image_size(size) -> tuple[int, int] | None:
     if not isinstance(size, (tuple, list)) or len(size) != 2:
         raise ValueError(f"size must be None or a pair (height, width) of integers; got {size!r}")
     return check_int("size[0]", size[0], 1), check_int("size[1]", size[1], 1)
+
+
+def check_images_memory(size: tuple[int, int], n_images: int, channels: int = 1) -> None:
+    """Refuse a ``size`` whose ``n_images`` resized images (and the copy the resizing makes)
+    would take more than 4 GiB."""
+    n = n_images * channels
+    check_memory("size", 16 * n * size[0] * size[1],
+                 f"{n} resized images of {size[0]} x {size[1]} pixels")
 
 
 def _area_matrix(n_in: int, n_out: int) -> np.ndarray:
@@ -75,15 +85,11 @@ def resize_images(images, size, *, method: str = "area") -> np.ndarray:
         raise ValueError("size must be a pair (height, width) of integers; got None")
     if method not in ("area", "bilinear"):
         raise ValueError(f"method must be 'area' or 'bilinear'; got {method!r}")
-    arr = np.asarray(images)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"images must hold real numbers; got dtype {arr.dtype}")
+    arr = check_real_array("images", images)
     if arr.ndim != 3 or 0 in arr.shape[1:]:
         raise ValueError(f"images must have shape (n, h, w) with h, w >= 1; got {arr.shape}")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("images must be finite; they contain NaN or Inf")
-    _, h, w = arr.shape
+    n, h, w = arr.shape
+    check_images_memory(size, n)
     if method == "bilinear":
         zoom = (1.0, size[0] / h, size[1] / w)
         return scipy.ndimage.zoom(arr, zoom, order=1, mode="nearest", grid_mode=True)

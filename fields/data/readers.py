@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
-from rmt._validation import check_int
+from rmt._validation import check_bool, check_int
 
-from .images import _check_image_size, resize_images
+from .images import _check_image_size, check_images_memory, resize_images
 
 __all__ = ["load_cifar10", "load_curves_mat", "load_digits", "load_mnist", "read_idx"]
 
@@ -43,6 +43,9 @@ _IDX_TYPES = {
 }
 
 _KINDS = ("train", "test")
+#: Number of images of each kind: the memory of a resized set is known before reading it.
+_MNIST_IMAGES = {"train": 60000, "test": 10000}
+_CIFAR_IMAGES = {"train": 50000, "test": 10000}
 _CIFAR_FOLDER = "cifar-10-batches-py"
 _CIFAR_BATCHES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
 #: ITU-R BT.601 luma weights of (R, G, B), as in PIL's ``convert("L")``.
@@ -99,6 +102,7 @@ def load_digits(
     n_classes = check_int("n_classes", n_classes, 1)
     if n_classes > 10:
         raise ValueError(f"n_classes must be an integer in 1..10; got {n_classes}")
+    return_images = check_bool("return_images", return_images)
     try:
         from sklearn.datasets import load_digits as sklearn_load_digits
     except ImportError as exc:
@@ -227,6 +231,8 @@ def load_mnist(folder, *, kind: str = "train", size=None) -> tuple[np.ndarray, n
     folder = _check_path("folder", folder)
     kind = _check_kind(kind)
     size = _check_image_size(size)
+    if size is not None:
+        check_images_memory(size, _MNIST_IMAGES[kind])
     prefix = "train" if kind == "train" else "t10k"
     tried: list[str] = []
     paths = [_find_mnist_file(folder, f"{prefix}-{part}", tried)
@@ -312,6 +318,9 @@ def load_cifar10(folder, *, kind: str = "train", size=None,
     folder = _check_path("folder", folder)
     kind = _check_kind(kind)
     size = _check_image_size(size)
+    grayscale = check_bool("grayscale", grayscale)
+    if size is not None:
+        check_images_memory(size, _CIFAR_IMAGES[kind], 1 if grayscale else 3)
     if (folder / _CIFAR_FOLDER).is_dir():
         folder = folder / _CIFAR_FOLDER
     names = _CIFAR_BATCHES[kind]

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from rmt._validation import check_real_array
+from rmt._validation import check_choice, check_real_array
 
+from .activations import ACTIVATIONS
 from .mlp import MLP
 
 __all__ = ["CURVES_LAYERS", "MNIST_LAYERS", "Autoencoder"]
@@ -75,6 +76,9 @@ class Autoencoder(MLP):
         if loss not in ("logistic-cross-entropy", "squared-error"):
             raise ValueError(f"loss must be 'logistic-cross-entropy' or 'squared-error' for "
                              f"an autoencoder; got {loss!r}")
+        # Checked here: with one encoder layer no hidden layer uses ``activation``.
+        check_choice("activation", activation, ACTIVATIONS)
+        check_choice("code_activation", code_activation, ACTIVATIONS)
         encoder = list(layers)
         sizes = [x.shape[1], *encoder, *encoder[-2::-1], x.shape[1]]
         hidden = [activation] * (len(encoder) - 1)

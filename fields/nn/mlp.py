@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike
 from rmt._validation import check_int, check_real_array, check_vector
 from rmt.random import as_generator
 
+from .._limits import check_memory
 from .activations import ACTIVATIONS, activate, second_derivative
 from .init import INITS, initial_layer
 from .losses import LOSSES, loss_and_delta, output_hessian_product, predictions
@@ -75,12 +76,28 @@ def _check_layers(layers) -> tuple[int, ...]:
     sizes = tuple(check_int(f"layers[{i}]", n, 1) for i, n in enumerate(layers))
     if len(sizes) < 2:
         raise ValueError(f"layers needs at least an input and an output size; got {sizes}")
+    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+    check_memory("layers", 16 * n_params,
+                 f"the {n_params} parameters of layers {list(sizes)} (w0 and its layers)")
     return sizes
+
+
+def _check_dtype(dtype) -> np.dtype:
+    """The storage type of a dense Hessian: float64 or float32 (not None, which numpy reads
+    as float64)."""
+    try:
+        out = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        out = None
+    if out is None or out not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise (TypeError if out is None else ValueError)(
+            f"dtype must be numpy.float64 or numpy.float32; got {dtype!r}")
+    return out
 
 
 def _check_activations(activation, n_hidden: int) -> tuple[str, ...]:
     if isinstance(activation, str):
-        names = (activation,) * n_hidden
+        names = (activation,) * max(n_hidden, 1)  # checked even when no layer uses it
     elif isinstance(activation, Sequence):
         names = tuple(activation)
         if len(names) != n_hidden:
@@ -91,7 +108,7 @@ def _check_activations(activation, n_hidden: int) -> tuple[str, ...]:
     for name in names:
         if name not in ACTIVATIONS:
             raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
-    return names
+    return names[:n_hidden]
 
 
 def _check_data(data, loss: str, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -108,12 +125,15 @@ def _check_data(data, loss: str, n_in: int, n_out: int) -> tuple[np.ndarray, np.
         y = np.asarray(data[1])
         if y.dtype.kind not in "iu" and not (
                 y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y))):
-            raise TypeError(f"labels must be integers for loss {loss!r}; got dtype {y.dtype}")
+            raise TypeError(f"data labels must be integers for loss {loss!r}; got dtype "
+                            f"{y.dtype}")
         if y.shape != (n,):
-            raise ValueError(f"labels must have shape ({n},), one per example; got {y.shape}")
+            raise ValueError(f"data labels must have shape ({n},), one per example; got "
+                             f"{y.shape}")
         y = y.astype(np.int64)
         if y.size and (y.min() < 0 or y.max() >= n_out):
-            raise ValueError(f"labels must lie in [0, {n_out}) (layers[-1] = {n_out} classes); "
+            raise ValueError(f"data labels must lie in [0, {n_out}) (layers[-1] = {n_out} "
+                             f"classes); "
                              f"got labels from {y.min()} to {y.max()}")
         return np.ascontiguousarray(x), y
     t = check_real_array("data targets", data[1])
@@ -133,7 +153,9 @@ class MLP:
     Parameters
     ----------
     layers : sequence of int
-        Layer sizes ``[n_inputs, hidden..., n_outputs]``, each ``>= 1``.
+        Layer sizes ``[n_inputs, hidden..., n_outputs]``, each ``>= 1``. Refused before any
+        work when the parameters (``16`` bytes each: ``w0`` and its layers) would exceed
+        4 GiB.
     activation : str or sequence of str, default "tanh"
         Activation of the hidden layers (one name for all, or one per hidden layer), from
         :data:`fields.nn.ACTIVATIONS`. The output layer is affine; the loss supplies its
@@ -410,8 +432,8 @@ class MLP:
         return out
 
     def hess_memory(self, dtype: type = np.float64) -> int:
-        """Bytes a dense Hessian of this network takes in ``dtype``."""
-        return self.dim * self.dim * np.dtype(dtype).itemsize
+        """Bytes a dense Hessian of this network takes in ``dtype`` (float64 or float32)."""
+        return self.dim * self.dim * _check_dtype(dtype).itemsize
 
     def hess(self, w, *, dtype: type = np.float64, max_memory: int = DEFAULT_MAX_MEMORY,
              block: int | None = None) -> np.ndarray:
@@ -431,8 +453,7 @@ class MLP:
             32 MiB).
         """
         w = check_vector("w", w, self.dim)
-        if np.dtype(dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
-            raise ValueError(f"dtype must be float64 or float32; got {dtype!r}")
+        dtype = _check_dtype(dtype)
         max_memory = check_int("max_memory", max_memory, 1)
         need = self.hess_memory(dtype)
         if need > max_memory:
@@ -516,8 +537,9 @@ class MLP:
 
     def batches(self, size: int, *, rng=None) -> Iterator[MLP]:
         """One epoch: the examples shuffled and cut into minibatches of ``size`` (last one
-        smaller when ``size`` does not divide ``n``)."""
+        smaller when ``size`` does not divide ``n``). The arguments are checked, and the
+        order drawn, at the call (not at the first minibatch)."""
         size = check_int("size", size, 1)
         order = as_generator(rng).permutation(self.n_examples)
-        for start in range(0, self.n_examples, size):
-            yield self.subset(order[start:start + size])
+        return (self.subset(order[start:start + size])
+                for start in range(0, self.n_examples, size))
