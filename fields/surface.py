@@ -31,6 +31,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from rmt._validation import check_vector
+
 __all__ = [
     "DataSurface",
     "ManifoldSurface",
@@ -199,25 +201,46 @@ def check_surface(surface, needs: str | tuple[str, ...] = "surface", *,
     return int(dim)
 
 
-def is_manifold(surface) -> bool:
-    """Whether ``surface`` lives on a manifold (has ``project`` and ``tangent_basis``)."""
+def _on_manifold(surface) -> bool:
     return callable(getattr(surface, "project", None)) and \
         callable(getattr(surface, "tangent_basis", None))
 
 
+def is_manifold(surface) -> bool:
+    """Whether ``surface`` lives on a manifold (has ``project`` and ``tangent_basis``).
+
+    ``surface`` must be a surface (:func:`check_surface`, about a microsecond, as in the other
+    helpers here, which the optimisers call at every step).
+    """
+    check_surface(surface)
+    return _on_manifold(surface)
+
+
 def retract(surface, x: np.ndarray) -> np.ndarray:
     """``surface.project(x)`` on a manifold, ``x`` itself otherwise."""
-    return surface.project(x) if is_manifold(surface) else x
+    check_surface(surface)
+    return surface.project(x) if _on_manifold(surface) else x
 
 
 def value_and_grad(surface, x: np.ndarray) -> tuple[float, np.ndarray]:
     """``surface.value_and_grad(x)`` when offered, otherwise ``value(x)`` and ``grad(x)``."""
+    check_surface(surface)
     both = getattr(surface, "value_and_grad", None)
     if callable(both):
         value, grad = both(x)
     else:
         value, grad = surface.value(x), surface.grad(x)
     return float(value), np.asarray(grad, dtype=np.float64)
+
+
+def _vector(name: str, v, size: int) -> np.ndarray:
+    """``v`` as a float64 vector of ``size`` entries; NaN passes (an optimiser reports it)."""
+    arr = np.asarray(v)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real vector; got {v!r:.60} (dtype {arr.dtype})")
+    if arr.shape != (size,):
+        raise ValueError(f"{name} must have shape ({size},); got {arr.shape}")
+    return arr.astype(np.float64, copy=False)
 
 
 @dataclass(frozen=True)
@@ -237,14 +260,18 @@ class TangentSpace:
 
     def coordinates(self, v: np.ndarray) -> np.ndarray:
         """Tangent coordinates ``B^T v`` of an ambient vector (``v`` itself when flat)."""
+        v = _vector("v", v, self.size if self.basis is None else self.basis.shape[0])
         return v if self.basis is None else self.basis.T @ v
 
     def ambient(self, u: np.ndarray) -> np.ndarray:
         """The ambient vector ``B u`` of tangent coordinates ``u`` (``u`` itself when flat)."""
+        u = _vector("u", u, self.size)
         return u if self.basis is None else self.basis @ u
 
     def hvp(self, surface, x: np.ndarray):
         """The Hessian at ``x`` as an operator on tangent coordinates: ``u -> B^T H B u``."""
+        dim = check_surface(surface, "hvp")
+        x = check_vector("x", x, dim)
         if self.basis is None:
             return lambda u: np.asarray(surface.hvp(x, u), dtype=np.float64)
         basis = self.basis
@@ -253,7 +280,8 @@ class TangentSpace:
 
 def tangent_space(surface, x: np.ndarray) -> TangentSpace:
     """The tangent space at ``x``: ``surface.tangent_basis(x)`` on a manifold, else flat."""
-    if is_manifold(surface):
+    check_surface(surface)
+    if _on_manifold(surface):
         basis = np.asarray(surface.tangent_basis(x), dtype=np.float64)
         return TangentSpace(basis, basis.shape[1])
     return TangentSpace(None, int(surface.dim))
@@ -265,6 +293,7 @@ def hessian(surface, x: np.ndarray) -> tuple[np.ndarray, TangentSpace]:
     ``surface.hess(x)`` when it exists; otherwise assembled column by column from ``hvp`` on
     the tangent basis (the identity for a flat surface) and symmetrised.
     """
+    check_surface(surface)
     space = tangent_space(surface, x)
     hess = getattr(surface, "hess", None)
     if callable(hess):
