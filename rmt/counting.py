@@ -6,10 +6,13 @@ The number of eigenvalues of a symmetric tridiagonal ``T`` (diagonal ``a``, off-
 
     q_1 = a_1 - x,    q_i = (a_i - x) - b_{i-1}^2 / q_{i-1},
 
-in O(n) operations and O(1) extra memory, with no eigenvalue computed. A zero pivot is
-replaced by a tiny negative number, as LAPACK's ``dlaneg`` does. References: Barth, Martin
-& Wilkinson, Numer. Math. 9 (1967) 386; Albrecht, Chan & Edelman, Found. Comput. Math. 9
-(2009) 461; LAPACK ``dstebz``/``dlaneg``.
+in O(n) operations and O(1) extra memory, with no eigenvalue computed. Every count is of the
+eigenvalues strictly below the threshold (the index: strictly negative eigenvalues). Each
+matrix is scaled by a power of two before the pass, so counts are right at every scale of
+floating point, and a zero pivot is replaced by a tiny positive number (the limit from the
+left; LAPACK's ``dlaebz`` uses a tiny negative one and counts the eigenvalues ``<= x``).
+References: Barth, Martin & Wilkinson, Numer. Math. 9 (1967) 386; Albrecht, Chan & Edelman,
+Found. Comput. Math. 9 (2009) 461; LAPACK ``dstebz``/``dlaneg``.
 """
 
 from __future__ import annotations
@@ -26,8 +29,13 @@ __all__ = ["CountAndLogDet", "count_below", "count_below_and_log_det", "counting
            "spectral_histogram", "eigenvalue_by_bisection", "index"]
 
 
-def _tridiagonal(d, e) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """Validate tridiagonal matrices; return 2-D ``d``, squared ``e`` and the batch shape."""
+def _tridiagonal(d, e) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Validate tridiagonal matrices; return 2-D ``d`` and ``e``, scale exponents, batch shape.
+
+    The exponent ``k`` of each matrix has ``2^(k-1) <= max(|d|, |e|) < 2^k`` (0 for the zero
+    matrix, at least :data:`rmt._counting_kernels.MIN_EXPONENT`): the kernels work on the
+    matrix times ``2^-k``, exactly, whose entries are below 1.
+    """
     d = check_real_array("d", d, ndim_min=1)
     e = check_real_array("e", e, ndim_min=1)
     n = d.shape[-1]
@@ -39,9 +47,22 @@ def _tridiagonal(d, e) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
             f"diagonal entries, same batch shape as d); got {e.shape}"
         )
     batch = d.shape[:-1]
-    d2 = np.ascontiguousarray(d.reshape(-1, n))
-    e2 = np.ascontiguousarray(np.square(e).reshape(d2.shape[0], n - 1))
-    return d2, e2, batch
+    rows = np.ascontiguousarray(d.reshape(-1, n))
+    off = np.ascontiguousarray(e.reshape(rows.shape[0], n - 1))
+    return rows, off, _scale_exponents(_largest_entries(rows, off)), batch
+
+
+def _largest_entries(d: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """``max(|d_b|, |e_b|)`` of every row ``b``, from four reductions and no temporary array."""
+    top = np.maximum(d.max(axis=1), -d.min(axis=1))
+    if e.shape[1]:
+        top = np.maximum(top, np.maximum(e.max(axis=1), -e.min(axis=1)))
+    return top
+
+
+def _scale_exponents(top: np.ndarray) -> np.ndarray:
+    """Exponents ``k`` with ``2^(k-1) <= top < 2^k`` (0 where ``top = 0``), clamped below."""
+    return np.maximum(np.frexp(top)[1], _k.MIN_EXPONENT).astype(np.int64)
 
 
 def count_below(d, e, x) -> int | np.ndarray:
@@ -59,7 +80,8 @@ def count_below(d, e, x) -> int | np.ndarray:
     Returns
     -------
     int or ndarray of int64, shape ``batch + shape(x)``
-        A plain ``int`` for one matrix and a scalar threshold.
+        ``#{i : lambda_i < x}``, an eigenvalue equal to ``x`` not counted. A plain ``int`` for
+        one matrix and a scalar threshold.
 
     Raises
     ------
@@ -72,23 +94,37 @@ def count_below(d, e, x) -> int | np.ndarray:
     -----
     Sturm count (Sylvester inertia of ``T - x I = L D L^T``), O(n) per threshold:
     ``q_1 = d_1 - x``, ``q_i = d_i - x - e_{i-1}^2 / q_{i-1}``; the answer is the number of
-    negative ``q_i``. A pivot exactly 0 is replaced by ``-tiny`` (LAPACK ``dlaneg``), so the
-    count is exact for exactly representable matrices whose leading minors vanish.
+    negative ``q_i``. Each matrix is first scaled by the power of two ``2^-k`` that brings its
+    largest entry into ``[1/2, 1)`` (exact, O(n), as LAPACK's drivers do before ``dstebz``),
+    so no square over- or underflows and the count is right at every scale: it is exact
+    for a matrix whose off-diagonals differ from ``e`` by at most 2.5 ulps (Kahan 1966, in
+    Demmel, *Applied Numerical Linear Algebra*, 1997), apart from entries below ``2^-511`` of
+    the largest, whose squares underflow and which then act as zero. A nonzero threshold is
+    never scaled to 0 (one whose scaled value would underflow is taken as the smallest
+    subnormal of its sign), so it stays on its side of a zero eigenvalue.
+    A pivot below the pivot minimum ``tiny = 2^-1022`` in magnitude divides as ``+-tiny``
+    (LAPACK's ``pivmin``), a zero pivot as ``+tiny``: every pivot decreases with ``x``, so a
+    pivot that vanishes at ``x`` is positive just below it, and the count is the limit from
+    the left, ``#{lambda_i < x}``. Ties are therefore decided exactly where the pivots are
+    computed exactly (the zero matrix, diagonal and split matrices, small integer matrices);
+    elsewhere an eigenvalue within rounding of ``x`` may fall on either side.
     With ``x = 0`` this is the index of the matrix.
 
     Examples
     --------
-    >>> import rmt
+    >>> import numpy as np, rmt
     >>> d, e = rmt.hermite_tridiagonal(1000, beta=1, rng=0)
     >>> rmt.count_below(d, e, 0.0)
     502
     >>> rmt.count_below(d, e, [-2.5, 0.0, 2.5]).tolist()
     [0, 502, 1000]
+    >>> rmt.count_below(1e300 * d, 1e300 * e, 0.0), rmt.count_below(np.zeros(5), np.zeros(4), 0)
+    (502, 0)
     """
-    d2, e2, batch = _tridiagonal(d, e)
+    rows, off, k, batch = _tridiagonal(d, e)
     x = check_real_array("x", x)
-    out = np.empty((d2.shape[0], x.size), dtype=np.int64)
-    _k.sturm_counts_batch(d2, e2, np.ascontiguousarray(x.ravel()), out)
+    out = np.empty((rows.shape[0], x.size), dtype=np.int64)
+    _k.scaled_counts_batch(rows, off, k, np.ascontiguousarray(x.ravel()), out)
     if not batch and x.ndim == 0:
         return int(out[0, 0])
     return out.reshape(batch + x.shape)
@@ -135,9 +171,14 @@ def count_below_and_log_det(d, e, x) -> CountAndLogDet:
 
     Notes
     -----
-    A zero pivot before the last is replaced by ``-tiny`` (LAPACK ``dlaneg``); the pivot
-    after it is then about ``1 / tiny`` and their logarithms cancel, the determinant's limit.
-    A zero last pivot means the matrix is singular and gives ``-inf``.
+    The count is that of :func:`count_below` (strictly below ``x``), from the same scaled
+    recurrence: the pass runs on ``2^-k (T - x I)`` and
+    ``log|det(T - x I)| = log|det(2^-k (T - x I))| + n k log 2``, so neither over- nor
+    underflows at any scale. A pivot below ``tiny`` in magnitude is replaced by ``+-tiny``
+    (LAPACK's ``pivmin``) before it divides; the pivot after it is then about ``1 / tiny`` and
+    their logarithms cancel, the determinant's limit. The last pivot of an unreduced block (the
+    last row, or one followed by a zero off-diagonal) enters as it is: a zero there means
+    ``T - x I`` is singular and gives ``-inf``.
 
     Examples
     --------
@@ -150,18 +191,19 @@ def count_below_and_log_det(d, e, x) -> CountAndLogDet:
     >>> bool(np.isclose(res.log_abs_det, np.linalg.slogdet(full - 1.5 * np.eye(3))[1]))
     True
     """
-    d2, e2, batch = _tridiagonal(d, e)
+    rows, off, k, batch = _tridiagonal(d, e)
     x = check_real_array("x", x)
-    counts = np.empty((d2.shape[0], x.size), dtype=np.int64)
-    log_dets = np.empty((d2.shape[0], x.size), dtype=np.float64)
-    _k.sturm_counts_and_log_dets_batch(d2, e2, np.ascontiguousarray(x.ravel()), counts, log_dets)
+    counts = np.empty((rows.shape[0], x.size), dtype=np.int64)
+    log_dets = np.empty((rows.shape[0], x.size), dtype=np.float64)
+    _k.scaled_counts_and_log_dets_batch(rows, off, k, np.ascontiguousarray(x.ravel()), counts,
+                                        log_dets)
     if not batch and x.ndim == 0:
         return CountAndLogDet(int(counts[0, 0]), float(log_dets[0, 0]))
     return CountAndLogDet(counts.reshape(batch + x.shape), log_dets.reshape(batch + x.shape))
 
 
 def counting_function(d, e, x) -> np.ndarray:
-    """Normalised counting function N(x)/n: fraction of eigenvalues below each ``x``.
+    """Normalised counting function N(x)/n: fraction of eigenvalues strictly below each ``x``.
 
     The empirical spectral distribution function of the tridiagonal matrix, evaluated
     without eigenvalues (one Sturm count per point). Same arguments as :func:`count_below`.
@@ -225,24 +267,34 @@ def eigenvalue_by_bisection(d, e, k) -> float | np.ndarray:
     Returns
     -------
     float or ndarray, shape ``batch + shape(k)``
+        ``inf`` only where the eigenvalue's magnitude exceeds the largest double (entries
+        near ``1e308``).
+
+    Notes
+    -----
+    The bisection runs on the matrix scaled by ``2^-k`` as in :func:`count_below` (so it is
+    right at every scale) and the result is scaled back exactly. The invariant is
+    ``count_below(lo) <= k < count_below(hi)`` with counts strictly below, so the
+    ``k``-th eigenvalue lies in ``[lo, hi)``; a repeated eigenvalue is returned once per
+    position it occupies.
     """
-    d2, e2, batch = _tridiagonal(d, e)
-    n = d2.shape[1]
+    rows, off, exponents, batch = _tridiagonal(d, e)
+    n = rows.shape[1]
     k_arr = np.asarray(k)
     if k_arr.dtype.kind not in "iu":
         raise TypeError(f"k must be an integer or an array of integers; got {k!r}")
     if np.any(k_arr < -n) or np.any(k_arr >= n):
         raise ValueError(f"k must lie in [-{n}, {n - 1}] for a matrix of size {n}; got {k!r}")
     k_arr = np.where(k_arr < 0, k_arr + n, k_arr).astype(np.int64)
-    out = np.empty((d2.shape[0], k_arr.size))
-    _k.bisect_eigenvalues_batch(d2, e2, np.ascontiguousarray(k_arr.ravel()), out)
+    out = np.empty((rows.shape[0], k_arr.size))
+    _k.scaled_bisect_batch(rows, off, exponents, np.ascontiguousarray(k_arr.ravel()), out)
     if not batch and k_arr.ndim == 0:
         return float(out[0, 0])
     return out.reshape(batch + k_arr.shape)
 
 
 def index(H) -> int | np.ndarray:
-    """Index (number of negative eigenvalues) of a dense symmetric or Hermitian matrix.
+    """Index of a dense symmetric or Hermitian matrix: its number of strictly negative eigenvalues.
 
     Computed from the inertia of a Bunch–Kaufman ``L D L^*`` factorisation
     (:func:`scipy.linalg.ldl`, LAPACK ``?sytrf``/``?hetrf``): by Sylvester's law of inertia
@@ -258,38 +310,49 @@ def index(H) -> int | np.ndarray:
     Returns
     -------
     int or ndarray of int64, shape ``batch``
+        ``#{i : lambda_i < 0}``: a zero eigenvalue is not counted, as in :func:`count_below`
+        at ``x = 0``.
 
     Notes
     -----
-    Like any floating-point method, eigenvalues within rounding of 0 may be counted on
-    either side; the factorisation is backward stable, so the count is exact for a matrix
-    within ``O(eps ||H||)`` of ``H``.
+    Each matrix is first scaled by the power of two that brings its largest entry into
+    ``[1/2, 1)`` (exact), so that neither the factorisation nor the inertia of ``D``
+    over- or underflows (a matrix of entries ``1e-310`` is factorised as one of entries near
+    1). ``D`` is tridiagonal, and its inertia is the Sturm count of :func:`count_below` at 0,
+    which decides a zero pivot as that function does. The factorisation is backward stable,
+    so the count is exact for a matrix within ``O(eps ||H||)`` of ``H``; eigenvalues within
+    rounding of 0 may be counted on either side, except where the factorisation is exact
+    (the zero matrix, diagonal matrices, small integer matrices), where a zero eigenvalue is
+    never counted.
+
+    Examples
+    --------
+    >>> import numpy as np, rmt
+    >>> rmt.index(np.diag([-1.0, 0.0, 0.0, 2.0])), rmt.index(np.zeros((3, 3)))
+    (1, 0)
     """
     H = check_symmetric("H", H)
     batch = H.shape[:-2]
     flat = H.reshape((-1,) + H.shape[-2:])
     hermitian = np.iscomplexobj(flat)
+    exponents = _scale_exponents(np.abs(flat).max(axis=(-2, -1)))
     out = np.empty(flat.shape[0], dtype=np.int64)
     for b, mat in enumerate(flat):
-        _, D, _ = scipy.linalg.ldl(mat, lower=True, hermitian=hermitian, check_finite=False)
+        _, D, _ = scipy.linalg.ldl(mat * 2.0 ** -int(exponents[b]), lower=True,
+                                   hermitian=hermitian, check_finite=False)
         out[b] = _negative_eigenvalues_block_diagonal(D)
     return int(out[0]) if not batch else out.reshape(batch)
 
 
 def _negative_eigenvalues_block_diagonal(D: np.ndarray) -> int:
-    """Negative eigenvalues of a block diagonal matrix with 1 x 1 and 2 x 2 blocks."""
-    n = D.shape[0]
-    sub = np.abs(np.diagonal(D, -1)) != 0
-    count = 0
-    i = 0
-    while i < n:
-        if i < n - 1 and sub[i]:
-            a, c = D[i, i].real, D[i + 1, i + 1].real
-            det = a * c - abs(D[i + 1, i]) ** 2
-            # A 2 x 2 pivot block from Bunch-Kaufman is indefinite (det < 0) or definite.
-            count += 1 if det < 0 else (2 if a < 0 else 0)
-            i += 2
-        else:
-            count += D[i, i].real < 0
-            i += 1
-    return int(count)
+    """Negative eigenvalues of a block diagonal ``D`` with 1 x 1 and 2 x 2 blocks.
+
+    ``D`` is tridiagonal, and unitarily similar to the real tridiagonal with off-diagonal
+    ``|D_{i+1,i}|``: its Sturm count strictly below 0.
+    """
+    diag = np.ascontiguousarray(np.diagonal(D).real)[None]
+    off = np.ascontiguousarray(np.abs(np.diagonal(D, -1)))[None]
+    out = np.empty((1, 1), dtype=np.int64)
+    _k.scaled_counts_batch(diag, off, _scale_exponents(_largest_entries(diag, off)),
+                           np.zeros(1), out)
+    return int(out[0, 0])

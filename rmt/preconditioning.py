@@ -154,7 +154,9 @@ def equilibration_diagonal(H) -> np.ndarray:
     propose it for non-convex problems because the squared eigenvalues cannot cancel, and
     because ``E[(Hv)^2] = diag(H^2)`` for ``v ~ N(0, I)`` gives a cheap unbiased estimate
     (:func:`estimate_equilibration`). Since ``H^2 = |H|^2``, the equilibration diagonal of
-    ``H`` and of ``|H|`` coincide.
+    ``H`` and of ``|H|`` coincide. Each row is scaled by the power of two that brings its
+    largest entry into ``[1/2, 1)`` before its entries are squared, and the norm scaled back
+    (exact), so entries near ``1e300`` or ``1e-300`` neither overflow nor underflow.
 
     Examples
     --------
@@ -164,7 +166,18 @@ def equilibration_diagonal(H) -> np.ndarray:
     array([3., 5.])
     """
     H = check_symmetric("H", H)
-    return np.linalg.norm(H, axis=-1)
+    return _row_norms(H)
+
+
+def _row_norms(H: np.ndarray) -> np.ndarray:
+    """``||H_i,:||_2`` along the last axis, each row scaled by a power of two before squaring.
+
+    The exponent is clamped at -1000 so that the factor ``2^-k`` stays finite (a row of
+    subnormal entries is scaled by ``2^1000``). Wherever no square over- or underflows this
+    gives the same numbers as :func:`numpy.linalg.norm`.
+    """
+    k = np.maximum(np.frexp(np.abs(H).max(axis=-1, keepdims=True))[1], -1000)
+    return np.ldexp(np.linalg.norm(H * np.ldexp(1.0, -k), axis=-1), k[..., 0])
 
 
 def abs_diagonal(H) -> np.ndarray:
@@ -713,7 +726,7 @@ def preconditioning_experiment(
         d = np.stack(
             [
                 np.abs(np.diagonal(H, axis1=-2, axis2=-1)),
-                np.linalg.norm(H, axis=-1),
+                _row_norms(H),
                 np.einsum("kij,kj->ki", V**2, np.abs(w)),
             ],
             axis=1,

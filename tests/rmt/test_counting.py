@@ -157,10 +157,11 @@ def test_count_and_log_det_through_a_zero_pivot_and_at_a_singular_matrix():
     res = rmt.count_below_and_log_det([0.0, 0.0], [1.0], 0.0)
     assert res.count == 1 and res.log_abs_det == pytest.approx(0.0, abs=1e-12)
     assert isinstance(res.count, int) and isinstance(res.log_abs_det, float)
-    # diag(1, 2) at x = 2: singular, the last pivot is 0; the count follows count_below's rule
-    # for a zero pivot (the eigenvalue at the shift counts as just below it).
-    res = rmt.count_below_and_log_det([1.0, 2.0], [0.0], 2.0)
-    assert res.count == rmt.count_below([1.0, 2.0], [0.0], 2.0) and res.log_abs_det == -np.inf
+    # diag(1, 2) at x = 2: singular, the last pivot is 0; the eigenvalue at the shift is not
+    # below it (count_below's rule): only 1 is. At x = 1 the zero pivot ends a split block.
+    res = rmt.count_below_and_log_det([1.0, 2.0], [0.0], [1.0, 2.0])
+    assert res.count.tolist() == rmt.count_below([1.0, 2.0], [0.0], [1.0, 2.0]).tolist() == [0, 1]
+    assert res.log_abs_det.tolist() == [-np.inf, -np.inf]
 
 
 def test_count_and_log_det_refuse_bad_input():

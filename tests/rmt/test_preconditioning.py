@@ -129,6 +129,21 @@ def test_integer_and_positive_definite_input():
     np.testing.assert_allclose(equilibration_diagonal(H), [np.sqrt(5.0)] * 2, rtol=1e-15)
 
 
+@pytest.mark.parametrize("s", [1e300, 1e-300, 1e-310])
+def test_equilibration_diagonal_at_extreme_scales(s):
+    # Row norms of s H are s times those of H: the squares of entries 1e300 overflowed (inf)
+    # and of 1e-300 underflowed (0). Each entry of s H is rounded by half an ulp of itself, or
+    # by half the subnormal spacing; a norm moves by at most the norm of those errors.
+    rng = np.random.default_rng(11)
+    g = rng.standard_normal((6, 6)) + 1j * rng.standard_normal((6, 6))
+    for H in (random_symmetric(6, rng), (g + g.conj().T) / 2):
+        want = equilibration_loop(H)
+        err = np.sqrt(6) * 0.5 * (2.0**-1074 / s)
+        got = equilibration_diagonal(H * s)
+        assert np.all(np.isfinite(got))
+        np.testing.assert_allclose(got / s, want, rtol=4 * EPS, atol=err)
+
+
 @settings(max_examples=100, deadline=None, derandomize=True)
 @given(symmetric_with_known_spectrum())
 def test_jacobi_le_abs_le_equilibration(H):
