@@ -23,7 +23,7 @@ import numpy as np
 import scipy.linalg
 
 from . import _counting_kernels as _k
-from ._validation import check_real_array, check_symmetric
+from ._validation import check_bool, check_real_array, check_symmetric
 
 __all__ = ["CountAndLogDet", "count_below", "count_below_and_log_det", "counting_function",
            "spectral_histogram", "eigenvalue_by_bisection", "index"]
@@ -241,6 +241,7 @@ def spectral_histogram(d, e, bins, *, density: bool = False) -> tuple[np.ndarray
     edges = check_real_array("bins", bins, ndim_min=1)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ValueError("bins must be a 1-D array of at least two strictly increasing edges")
+    density = check_bool("density", density)
     counts = np.asarray(count_below(d, e, edges))
     counts = np.diff(counts.reshape(-1, edges.size).sum(axis=0))
     if density:

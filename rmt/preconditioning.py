@@ -58,7 +58,9 @@ import scipy.stats
 import xarray as xr
 
 from ._validation import (
+    check_count,
     check_int,
+    check_memory,
     check_positive_float,
     check_real_array,
     check_square,
@@ -377,8 +379,9 @@ def _probe_mean(matvec, dim, n_samples, rng, probe, batched, term) -> np.ndarray
     """Mean over ``n_samples`` probes of ``term(v, H v)``, after validating everything."""
     if not callable(matvec):
         raise TypeError(f"matvec must be callable (v -> H v); got {type(matvec).__name__}")
-    dim = check_int("dim", dim, 1)
-    n_samples = check_int("n_samples", n_samples, 1)
+    dim = check_count("dim", dim, 1, bytes_each=8 * 4,
+                      what="a probe, its product and the running sum (dim float64 each)")
+    n_samples = check_int("n_samples", n_samples, 1)  # work only: probes come in blocks
     if not isinstance(probe, str) or probe not in _PROBES:
         raise ValueError(f"probe must be one of {_PROBES}; got {probe!r}")
     if not isinstance(batched, (bool, np.bool_)):
@@ -711,13 +714,16 @@ def preconditioning_experiment(
     {'kind': 2, 'preconditioner': 4, 'matrix': 5}
     """
     n = check_int("n", n, 1)
-    n_matrices = check_int("n_matrices", n_matrices, 1)
+    n_matrices = check_count("n_matrices", n_matrices, 1, bytes_each=8 * 2 * len(_KINDS)
+                             * len(_PRECONDITIONERS), what="the condition numbers and reductions")
     scale_sigma = check_positive_float("scale_sigma", scale_sigma, allow_zero=True)
     aspect = check_positive_float("aspect", aspect)
     if aspect < 1:
         raise ValueError(f"aspect must be >= 1 (a non-singular Wishart matrix); got {aspect:g}")
-    root = as_seed_sequence(rng)
     p = math.ceil(aspect * n)
+    check_memory(f"n = {n} and aspect = {aspect:g}", 8 * len(_KINDS) * (4 * n * n + n * p),
+                 "the two matrices of one draw, their eigenvectors and the Wishart factor")
+    root = as_seed_sequence(rng)
 
     log10_condition = np.empty((len(_KINDS), len(_PRECONDITIONERS), n_matrices))
     for j in range(n_matrices):

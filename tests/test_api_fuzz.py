@@ -54,6 +54,7 @@ NO_SUCH = "no-such-choice"
 BAD: dict[str, list] = {
     "bool": ["yes", 2],
     "int": [2.5, "3", True, -1, HUGE],
+    "signed_int": [2.5, "3", True, HUGE],
     "float": [float("nan"), "abc", 1j],
     "choice": [5, NO_SUCH],
     "text": [5],
@@ -83,6 +84,7 @@ KIND_OVERRIDES = {
     "rmt.plot.gaussian_shell.dims": "int",  # an int or a sequence of them
     "fields.grid_field.shape": "int",  # an int is a 1-D shape
     "fields.check_derivatives.x": "array",
+    "rmt.eigenvalue_by_bisection.k": "signed_int",  # negative k counts from the top
 }
 #: ``str`` parameters that take free text rather than one of a set of choices.
 FREE_TEXT = {"name", "title", "label", "description", "claim", "what", "cmap"}
@@ -91,6 +93,8 @@ FREE_TEXT = {"name", "title", "label", "description", "claim", "what", "cmap"}
 WORK_COUNTS = {
     "optim.diagonal_similarity.probes": "probes are accumulated in place",
     "optim.error_index.steps": "trajectory steps recorded at points_per_trajectory points",
+    "rmt.estimate_equilibration.n_samples": "probes come in blocks of bounded memory",
+    "rmt.estimate_jacobi.n_samples": "probes come in blocks of bounded memory",
 }
 #: Base calls of single parameters whose bad values need another valid call around them.
 PARAM_BASES = {
@@ -654,7 +658,7 @@ def fuzz(qualname: str) -> tuple[int, list[str]]:
             continue
         here = PARAM_BASES.get(f"{qualname}.{param.name}", lambda b=base: b)()
         for value in bad_values(qualname, kind, param, here):
-            huge = kind == "int" and isinstance(value, int) and value == HUGE
+            huge = kind.endswith("int") and isinstance(value, int) and value == HUGE
             if huge and f"{qualname}.{param.name}" in WORK_COUNTS:
                 continue
             tried += 1
