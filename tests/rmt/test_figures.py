@@ -79,7 +79,9 @@ def test_a_figure_has_the_same_numbers_alone_and_in_reproduce(tmp_path):
     plt.close(fig)
     both = reproduce(tmp_path, quick=True, only=["tridiagonal_histogram", "gaussian_shell"],
                      rng=7)
-    assert [c.measured for c in both] == [c.measured for c in alone]
+    # The tridiagonal histogram's row first (notebook order), then the shell's, unchanged.
+    assert [c.measured for c in both[-len(alone):]] == [c.measured for c in alone]
+    assert len(both) == len(alone) + 1
     assert {p.name for p in tmp_path.iterdir()} == {
         "tridiagonal_histogram.png", "gaussian_shell.png", "claims.csv", "claims.md"}
 
@@ -97,12 +99,16 @@ def test_shared_computation_runs_once_and_matches_its_partner():
                                            for n in (10**2, 10**3, 10**4) for b in (1, 2)]
 
 
-def test_claims_table_escapes_pipes_and_marks_disagreement():
+def test_claims_table_escapes_pipes_states_tolerances_and_marks_disagreement():
     table = claims_table([Claim("|x| small", 0.0, 1.0, 0.1),
-                          Claim("bigger", 1.0, 2.0, 0.1, relation="greater")])
+                          Claim("bigger", 1.0, 2.0, 0.1, relation="greater"),
+                          Claim("shifted", 0.0, 0.5, 0.1, 0.2, basis="an O(1/N) shift")])
     lines = table.splitlines()
-    assert lines[2] == "| \\|x\\| small | law | 0 | 1 +- 0.1 | NO |"
-    assert lines[3] == "| bigger | law | > 1 | 2 +- 0.1 | yes |"
+    assert lines[0] == "| claim | kind | theory | measured | tolerance | agrees |"
+    assert lines[2] == "| \\|x\\| small | law | 0 | 1 +- 0.1 | +- 0.4 (4 se) | NO |"
+    assert lines[3] == "| bigger | law | > 1 | 2 +- 0.1 | by more than 0.4 (4 se) | yes |"
+    assert lines[4] == ("| shifted | law | 0 | 0.5 +- 0.1 | +- 0.6 (4 se + 0.2: an O(1/N) "
+                        "shift) | yes |")
 
 
 def test_reproduce_refuses_unknown_names_and_an_empty_installation(tmp_path, monkeypatch):
