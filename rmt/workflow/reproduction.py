@@ -27,6 +27,7 @@ import numbers
 import os
 import shutil
 import signal
+import socket
 import tempfile
 import time
 import zlib
@@ -389,11 +390,48 @@ def _prepare(out, *, quick, only, rng) -> _Run:
     root = as_seed_sequence(rng)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+        _recover(target)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{_OWNER}-",
+                                        dir=target.parent))
     except OSError as exc:
         raise ValueError(f"out: cannot write a folder in {target.parent} "
                          f"({exc.strerror or exc})") from None
     return _Run(target, staging, quick, figures, root)
+
+
+#: Host and process that own a staging folder, in its name: a run killed outright (SIGKILL, a
+#: power cut) leaves it behind, and the next run on this host recognises it as stale.
+_OWNER = f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def _recover(target: Path) -> None:
+    """Clean up after a run of this host that was killed outright.
+
+    Its staging folder (``.<name>.partial-<host>-<pid>-*``) is removed; a previous run set
+    aside for the swap (``.<name>.previous-<host>-<pid>-*``, only there when the kill fell
+    between the two renames) is put back when ``target`` is missing, removed otherwise.
+    Folders of a live process, or of another host, are left alone.
+    """
+    host = socket.gethostname()
+    for kind in ("partial", "previous"):
+        for folder in target.parent.glob(f".{target.name}.{kind}-{host}-*"):
+            pid = folder.name[len(f".{target.name}.{kind}-{host}-"):].split("-")[0]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            if kind == "previous" and not target.exists():
+                os.rename(folder, target)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _check_out(out) -> Path:

@@ -7,6 +7,8 @@ shows that a refused argument is refused before any work.
 
 import hashlib
 import os
+import socket
+import subprocess
 import sys
 from importlib.metadata import EntryPoint
 from pathlib import Path
@@ -203,3 +205,30 @@ def test_a_real_ctrl_c_leaves_the_previous_results_as_they_were(tmp_path):
     assert len(err.strip().splitlines()) == 1 and "interrupted" in err
     assert _snapshot(Path(out)) == before
     assert [p.name for p in tmp_path.iterdir()] == ["results"]
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_run_killed_outright_is_cleaned_up_by_the_next(tmp_path):
+    """SIGKILL leaves the staging folder; a kill between the two renames of the swap leaves
+    the previous run set aside. The next run removes the first and puts the second back."""
+    host, dead = socket.gethostname(), _dead_pid()
+    out = tmp_path / "results"
+    staging = tmp_path / f".results.partial-{host}-{dead}-abc"
+    staging.mkdir()
+    (staging / "first_figure.png").write_bytes(b"half")
+    previous = tmp_path / f".results.previous-{host}-{dead}-abc"
+    previous.mkdir()
+    (previous / "claims.md").write_text("the last finished run")
+    live = tmp_path / f".results.partial-{host}-{os.getpid()}-def"  # a run still going
+    live.mkdir()
+    elsewhere = tmp_path / f".results.partial-another-host-{dead}-ghi"
+    elsewhere.mkdir()
+    reproduction._recover(out)
+    assert (out / "claims.md").read_text() == "the last finished run"
+    assert not staging.exists() and not previous.exists()
+    assert live.exists() and elsewhere.exists()
