@@ -14,6 +14,7 @@ import numpy as np
 import scipy.stats
 
 import fields
+from rmt._validation import check_choice, check_int
 from rmt.random import as_seed_sequence, child
 from rmt.workflow.registry import Experiment
 
@@ -41,13 +42,14 @@ def critical_points_cell(rng: np.random.Generator, dim: int | None = None, kerne
     generator contributes one root (:func:`rmt.random.as_seed_sequence`): its keyed child 0
     builds the field, child 1 seeds the finder.
     """
-    if kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {sorted(KERNELS)}; got {kernel!r}")
-    dim = int(dim)
+    check_choice("kernel", kernel, KERNELS)
+    dim = check_int("dim", dim, 1)
+    features_per_dim = check_int("features_per_dim", features_per_dim, 1)
     root = as_seed_sequence(rng)
-    f = fields.GaussianField(dim, KERNELS[kernel](), n_features=int(features_per_dim) * dim,
+    f = fields.GaussianField(dim, KERNELS[kernel](), n_features=features_per_dim * dim,
                              rng=child(root, 0))
-    cps = find_critical_points(f, n_starts=int(n_starts), method=method, rng=child(root, 1))
+    cps = find_critical_points(f, n_starts=check_int("n_starts", n_starts, 1), method=method,
+                               rng=child(root, 1))
     crit = cps.kind.values != "not-critical"
     energy, alpha = cps.energy.values[crit], cps.index_fraction.values[crit]
     r = math.nan

@@ -5,7 +5,8 @@ scale and writes the results:
 
 * :mod:`rmt.workflow.sweeps`: :func:`sweep`, an experiment on every cell of a parameter grid
   times replicates, on local processes or a ``dask.distributed`` cluster, written to a zarr
-  store as results arrive, resumable, stopped cleanly by SIGINT/SIGTERM;
+  store as results arrive (created atomically, locked against a second writer), resumable,
+  stopped cleanly by SIGINT/SIGTERM, a failing cell raised or recorded (``on_error``);
 * :mod:`rmt.workflow.registry`: :class:`Experiment` and the experiments a sweep finds by name
   (:func:`register_experiment`, the entry-point group ``rmt.experiments``);
 * :mod:`rmt.workflow.reproduction`: :func:`reproduce`, every figure registered under the
@@ -25,7 +26,9 @@ import importlib
 __all__ = [
     "Claim",
     "Experiment",
+    "SweepCellError",
     "SweepInterrupted",
+    "SweepLocked",
     "claims_table",
     "figure_rng",
     "get_experiment",
@@ -44,7 +47,9 @@ _WHERE = {
     "get_experiment": "registry",
     "list_experiments": "registry",
     "register_experiment": "registry",
+    "SweepCellError": "sweeps",
     "SweepInterrupted": "sweeps",
+    "SweepLocked": "sweeps",
     "sweep": "sweeps",
 }
 

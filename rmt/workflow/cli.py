@@ -9,15 +9,20 @@ __all__ = ["main"]
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from .reproduction import _select, reproduce
+    from .reproduction import _execute, _prepare
 
     only = None if args.only is None else [n.strip() for n in args.only.split(",") if n.strip()]
     try:
-        _select(only)
-    except (LookupError, ValueError) as exc:
+        run = _prepare(args.out, quick=args.quick, only=only, rng=args.rng)
+    except (LookupError, TypeError, ValueError) as exc:
         print(f"rmt reproduce: error: {exc}", file=sys.stderr)
         return 2
-    claims = reproduce(args.out, quick=args.quick, only=only, rng=args.rng)
+    try:
+        claims = _execute(run)
+    except KeyboardInterrupt:
+        print(f"rmt reproduce: interrupted; {run.out} is as the last finished run left it",
+              file=sys.stderr)
+        return 130
     laws = [c for c in claims if c.kind == "law"]
     observations = [c for c in claims if c.kind != "law"]
     failed = [c for c in laws if not c.agrees]
@@ -26,7 +31,8 @@ def _reproduce(args: argparse.Namespace) -> int:
           f"{sum(c.agrees for c in observations)} as expected; "
           f"figures and claims.md in {args.out}/")
     for c in failed:
-        print(f"  disagrees: {c.claim}: theory {c.theory:.6g}, measured {c.measured:.6g}")
+        print(f"  disagrees: {c.claim}: theory {c.theory:.6g}, measured {c.measured:.6g}, "
+              f"tolerance {c.tolerance_text}")
     for c in observations:
         if not c.agrees:
             print(f"  observed otherwise: {c.claim}: expected {c.relation} "
@@ -34,17 +40,23 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _value(text: str):
-    """A command-line value: int, then float, then the string itself."""
-    for kind in (int, float):
+def _value(text: str, kind):
+    """A command-line value for a parameter declared ``kind``: the text itself for ``str``,
+    ``true``/``false`` for ``bool``, otherwise an int, then a float, then the text (checked
+    against the declared type by :func:`rmt.sweep`, which refuses ``N=2.5`` for an int)."""
+    if kind is str:
+        return text
+    if kind is bool:
+        return {"true": True, "false": False}.get(text.lower(), text)
+    for number in (int, float):
         try:
-            return kind(text)
+            return number(text)
         except ValueError:
             pass
     return text
 
 
-def _parse_sets(items: list[str]) -> dict:
+def _parse_sets(items: list[str], exp) -> dict:
     grid = {}
     for item in items:
         name, eq, values = item.partition("=")
@@ -53,17 +65,18 @@ def _parse_sets(items: list[str]) -> dict:
             raise ValueError(f"--set expects NAME=VALUE[,VALUE...]; got {item!r}")
         if name in grid:
             raise ValueError(f"--set {name} given twice")
-        grid[name.strip()] = [_value(p.strip()) for p in parts]
+        grid[name.strip()] = [_value(p.strip(), exp.types.get(name.strip())) for p in parts]
     return grid
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .registry import NOT_INSTALLED, entry_point_names, list_experiments
-    from .sweeps import SweepInterrupted, sweep
+    from .registry import NOT_INSTALLED, entry_point_names, get_experiment, list_experiments
+    from .sweeps import SweepCellError, SweepInterrupted, SweepLocked, sweep
 
     if args.list:
         for name, exp in list_experiments().items():
-            params = ", ".join(f"{k}" if v is None else f"{k}={v!r}"
+            params = ", ".join(k + (f": {exp.types[k].__name__}" if k in exp.types else "")
+                               + ("" if v is None else f" = {v!r}")
                                for k, v in exp.parameters.items())
             print(f"{name}({params})\n    {exp.description}")
         if not entry_point_names():
@@ -74,22 +87,56 @@ def _sweep(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        grid = _parse_sets(args.set)
-        ds = sweep(args.experiment, grid, args.replicates, rng=args.rng, workers=args.workers,
-                   scheduler=args.scheduler, out=args.out, resume=args.resume,
-                   progress=None if not args.quiet else False)
+        exp = get_experiment(args.experiment)
+        ds = sweep(exp, _parse_sets(args.set, exp), args.replicates, rng=args.rng,
+                   workers=args.workers, scheduler=args.scheduler, out=args.out,
+                   resume=args.resume, on_error=args.on_error,
+                   retry_failed=args.retry_failed, progress=None if not args.quiet else False)
     except SweepInterrupted as exc:
         print(f"rmt sweep: {exc}", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, FileExistsError, ImportError) as exc:
+    except SweepCellError as exc:
+        print(exc.error.rstrip(), file=sys.stderr)  # the cell's traceback
+        print(f"rmt sweep: error: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError, OSError, ImportError, SweepLocked) as exc:
         print(f"rmt sweep: error: {exc}", file=sys.stderr)
         return 2
-    done = int(ds.done.sum())
-    print(f"{args.experiment}: {done} of {ds.done.size} cells"
+    failures = _failures(ds)
+    print(f"{args.experiment}: {int(ds.done.sum())} of {ds.done.size} cells"
+          + (f", {_n_failed(ds)} failed" if failures else "")
           + (f" in {args.out}" if args.out else ""))
+    for line in failures:
+        print(line, file=sys.stderr)
     if args.out is None:
         print(_summary(ds))
-    return 0
+    return 1 if failures else 0
+
+
+def _n_failed(ds) -> int:
+    import numpy as np
+
+    return int(np.sum(np.asarray(ds.error.values, dtype=object) != "")) if "error" in ds else 0
+
+
+def _failures(ds, limit: int = 5) -> list[str]:
+    """A line for each of the first ``limit`` failed cells: its grid values and replicate, and
+    the last line of its error (the Dataset's ``error`` holds the whole traceback)."""
+    import numpy as np
+
+    if "error" not in ds:
+        return []
+    error = np.asarray(ds.error.values, dtype=object)
+    failed = np.argwhere(error != "")
+    lines = []
+    for idx in failed[:limit]:
+        cell = ", ".join(f"{d}={ds[d].values[i]}" for d, i in zip(ds.error.dims, idx,
+                                                                  strict=True))
+        lines.append(f"  failed: {cell}: {str(error[tuple(idx)]).strip().splitlines()[-1]}")
+    if len(failed) > limit:
+        lines.append(f"  ... and {len(failed) - limit} more (the error variable holds every "
+                     f"traceback)")
+    return lines
 
 
 def _summary(ds) -> str:
@@ -97,7 +144,7 @@ def _summary(ds) -> str:
     import numpy as np
 
     grid = [d for d in ds.done.dims if d != "replicate"]
-    scalars = [k for k in ds.data_vars if k != "done" and ds[k].dims == ds.done.dims]
+    scalars = _scalars(ds)
     lines = ["| " + " | ".join(grid + ["cells done"] + [f"{k} (mean +- se)" for k in scalars])
              + " |", "|" + " --- |" * (len(grid) + 1 + len(scalars))]
     stacked = ds.stack(point=grid) if grid else ds.expand_dims(point=[0])
@@ -116,6 +163,12 @@ def _summary(ds) -> str:
     return "\n".join(lines)
 
 
+def _scalars(ds) -> list[str]:
+    """The scalar outputs of a sweep Dataset (its own ``done`` and ``error`` left out)."""
+    return [k for k in ds.data_vars
+            if k not in ("done", "error") and ds[k].dims == ds.done.dims]
+
+
 def _show(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -129,13 +182,33 @@ def _show(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - any unreadable store gets the same message
         print(f"rmt show: error: cannot read {path} as a sweep store: {exc}", file=sys.stderr)
         return 2
-    print(f"{ds.attrs.get('experiment')}: {int(ds.done.sum())} of {ds.done.size} cells done; "
-          f"grid {ds.attrs.get('grid')}, seed {ds.attrs.get('seed_entropy')}")
+    failures = _failures(ds)
+    print(f"{ds.attrs.get('experiment')}: {int(ds.done.sum())} of {ds.done.size} cells done"
+          + (f", {_n_failed(ds)} failed" if failures else "")
+          + f"; grid {ds.attrs.get('grid')}, seed {ds.attrs.get('seed_entropy')}")
+    print(_writer(path))
+    for line in failures:
+        print(line)
     print(_summary(ds))
     figure = Path(args.figure) if args.figure else path.with_suffix(".png")
     _show_figure(ds, figure)
     print(f"figure: {figure}")
     return 0
+
+
+def _writer(path) -> str:
+    """Whether a sweep is writing the store ``path`` now (its lock, module
+    :mod:`rmt.workflow.sweeps`)."""
+    from .sweeps import _read_lock, _stale
+
+    owner = _read_lock(path.with_name(path.name + ".lock"))
+    if owner is None:
+        return "no sweep is writing it"
+    if _stale(owner):
+        return (f"its sweep (pid {owner.get('pid')}) was killed; resume it with the same "
+                f"command and --resume")
+    return (f"being written now by pid {owner.get('pid')} on host {owner.get('host')}, since "
+            f"{owner.get('started')}")
 
 
 def _show_figure(ds, path) -> None:
@@ -146,7 +219,7 @@ def _show_figure(ds, path) -> None:
     import numpy as np
 
     grid = [d for d in ds.done.dims if d != "replicate"]
-    scalars = [k for k in ds.data_vars if k != "done" and ds[k].dims == ds.done.dims]
+    scalars = _scalars(ds)
     fig, axes = plt.subplots(1, max(1, len(scalars)), figsize=(5.5 * max(1, len(scalars)), 4),
                              squeeze=False)
     done = ds.done.astype(bool)
@@ -205,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--scheduler", default=None, help="dask scheduler address, e.g. "
                     "tcp://host:8786")
     sw.add_argument("--resume", action="store_true", help="finish the sweep stored at --out")
+    sw.add_argument("--on-error", choices=("raise", "record"), default="raise",
+                    help="a failed cell stops the sweep (raise, the default) or is recorded "
+                    "in the store's error variable while the sweep goes on (record)")
+    sw.add_argument("--retry-failed", action="store_true",
+                    help="with --resume, compute the recorded failed cells again")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=_sweep)
     sh = sub.add_parser("show", help="summary table and figure of a sweep store")

@@ -13,17 +13,29 @@ mapping of output names to numbers or arrays of a fixed shape. It is known by na
 4. the experiments defined here: ``index``.
 
 ``rmt sweep --list`` prints them with their parameters.
+
+**Parameter types.** Each parameter has a declared type, one of ``bool``, ``int``, ``float``
+and ``str``: the function's annotation (``N: int | None = None``; ``int | float`` counts as
+``float``), else the type of its default; a parameter with neither is not checked. A grid
+value must be of its parameter's type and is stored as that type: an ``int`` given to a
+``float`` parameter becomes a float (``beta=1`` and ``beta=1.0`` are one sweep), a float given
+to an ``int`` parameter is refused, never truncated (:meth:`Experiment.check_value`).
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import math
+import numbers
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 import numpy as np
+
+from .._validation import check_bool, check_int
 
 __all__ = ["Experiment", "entry_point_names", "get_experiment", "list_experiments",
            "register_experiment"]
@@ -51,21 +63,64 @@ class Experiment:
     function : callable
         ``function(rng, **params) -> dict`` of outputs (numbers or fixed-shape arrays).
     parameters : mapping
-        Parameter names and defaults (``None``: required, must be on the grid); the types of
-        the defaults convert command-line values.
+        Parameter names and defaults (``None``: required, must be on the grid).
     description : str
         One line for ``rmt sweep --list``.
+    types : mapping, optional
+        Declared type of each parameter (``bool``, ``int``, ``float`` or ``str``); by default
+        from the function's annotations, else from the defaults (module docstring).
     """
 
     name: str
     function: Callable
     parameters: Mapping = field(default_factory=dict)
     description: str = ""
+    types: Mapping | None = None
 
     def __post_init__(self):
         if not callable(self.function):
             raise TypeError(f"experiment {self.name!r}: function must be callable")
         object.__setattr__(self, "parameters", dict(self.parameters))  # picklable for workers
+        types = (_declared_types(self.function, self.parameters) if self.types is None
+                 else dict(self.types))
+        for name, kind in types.items():
+            if name not in self.parameters or kind not in _KINDS:
+                raise ValueError(f"experiment {self.name!r}: types must map its parameters to "
+                                 f"bool, int, float or str; got {name!r}: {kind!r}")
+        object.__setattr__(self, "types", types)
+
+    def check_value(self, name: str, value):
+        """``value`` for parameter ``name`` as its declared type (module docstring).
+
+        Raises
+        ------
+        TypeError
+            A value that is not of the declared type (a float for an ``int`` parameter, a
+            number for a ``str`` one), or not a number or string at all.
+        ValueError
+            A ``float`` parameter given NaN or infinity.
+        """
+        if isinstance(value, np.generic):
+            value = value.item()
+        kind = self.types.get(name)
+        where = f"grid[{name!r}] of experiment {self.name!r}" + (
+            f" (declared {kind.__name__})" if kind is not None else "")
+        if kind is int:
+            return check_int(where, value, None)
+        if kind is bool or (kind is None and isinstance(value, bool)):
+            return check_bool(where, value)
+        if kind is str or (kind is None and isinstance(value, str)):
+            if not isinstance(value, str):
+                raise TypeError(f"{where} must be a string; got {value!r} "
+                                f"({type(value).__name__})")
+            return value
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            expected = "a real number" if kind is float else "a number or a string"
+            raise TypeError(f"{where} must be {expected}; got {value!r} "
+                            f"({type(value).__name__})")
+        if not math.isfinite(value):
+            raise ValueError(f"{where} must be finite; got {value!r}")
+        return float(value) if kind is float else value
 
     def __call__(self, rng: np.random.Generator, **params):
         return self.function(rng, **params)
@@ -101,6 +156,43 @@ def register_experiment(name: str, function: Callable, parameters: Mapping | Non
                      else parameters, description)
     _REGISTRY[name] = exp
     return exp
+
+
+#: The parameter types a grid value can be checked against.
+_KINDS = (bool, int, float, str)
+
+
+def _declared_types(function: Callable, parameters: Mapping) -> dict:
+    """Each parameter's type: its annotation when it names one of ``_KINDS``, else the type
+    of its default (module docstring)."""
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # noqa: BLE001 - unresolvable annotations: the defaults decide
+        hints = {}
+    types = {}
+    for name, default in parameters.items():
+        kind = _kind(hints.get(name))
+        if kind is None and default is not None:
+            kind = _kind(type(default))
+        if kind is not None:
+            types[name] = kind
+    return types
+
+
+def _kind(annotation):
+    """``bool``, ``int``, ``float`` or ``str`` for an annotation naming one (``X | None``
+    included, ``int | float`` as ``float``, numpy scalar types as their Python kind)."""
+    if isinstance(annotation, type):
+        if issubclass(annotation, (bool, np.bool_)):
+            return bool
+        for kind, abstract in ((int, numbers.Integral), (float, numbers.Real), (str, str)):
+            if issubclass(annotation, abstract):
+                return kind
+        return None
+    args = {_kind(a) for a in typing.get_args(annotation) if a is not type(None)}
+    if len(args) == 1:
+        return args.pop()
+    return float if args == {int, float} else None
 
 
 def _parameters_of(function: Callable) -> dict:
@@ -142,7 +234,7 @@ def get_experiment(name) -> Experiment:
         except (ImportError, AttributeError) as exc:
             raise ValueError(f"cannot import experiment {name!r}: {exc}") from exc
         exp = get_experiment(obj)
-        return Experiment(name, exp.function, exp.parameters, exp.description)
+        return Experiment(name, exp.function, exp.parameters, exp.description, exp.types)
     known = sorted({*_REGISTRY, *eps})
     hint = "" if eps else f" {NOT_INSTALLED}"
     raise ValueError(f"unknown experiment {name!r}; known: {known} (or 'module:function')"
@@ -173,8 +265,9 @@ def _index(rng: np.random.Generator, N: int | None = None, beta: float = 1.0) ->
     """Index (negative eigenvalues) of one beta-Hermite matrix of size N, by Sturm count."""
     from ..samplers import sample_index
 
-    k = int(sample_index(int(N), beta=float(beta), rng=rng))
-    return {"index": k, "index_fraction": k / int(N)}
+    N = check_int("N", N, 1)  # noqa: N806
+    k = int(sample_index(N, beta=beta, rng=rng))
+    return {"index": k, "index_fraction": k / N}
 
 
 register_experiment(

@@ -29,7 +29,8 @@ def test_reproduce_quick(tmp_path, capsys):
     # Observations of the talk on small networks are reported, whatever they turn out to be.
     assert {r["kind"] for r in rows} == {"law", "observation"}
     assert code == 0
-    assert "| claim | kind | theory | measured | agrees |" in (tmp_path / "claims.md").read_text()
+    assert ("| claim | kind | theory | measured | tolerance | agrees |"
+            in (tmp_path / "claims.md").read_text())
 
 
 def test_reproduce_without_installed_figures_says_how_to_install(tmp_path, monkeypatch, capsys):
