@@ -19,7 +19,8 @@ and ``str``: the function's annotation (``N: int | None = None``; ``int | float`
 ``float``), else the type of its default; a parameter with neither is not checked. A grid
 value must be of its parameter's type and is stored as that type: an ``int`` given to a
 ``float`` parameter becomes a float (``beta=1`` and ``beta=1.0`` are one sweep), a float given
-to an ``int`` parameter is refused, never truncated (:meth:`Experiment.check_value`).
+to an ``int`` parameter is refused, never truncated (the sweep checks every grid value before
+the store is created).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from importlib.metadata import entry_points
 
 import numpy as np
 
-from .._validation import check_bool, check_int
+from .._validation import check_bool, check_int, check_text
 
 __all__ = ["Experiment", "entry_point_names", "get_experiment", "list_experiments",
            "register_experiment"]
@@ -78,8 +79,17 @@ class Experiment:
     types: Mapping | None = None
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"name must be a non-empty string; got {self.name!r}")
         if not callable(self.function):
-            raise TypeError(f"experiment {self.name!r}: function must be callable")
+            raise TypeError(f"experiment {self.name!r}: function must be callable; got "
+                            f"{self.function!r}")
+        check_text("description", self.description, optional=False)
+        for member in ("parameters", "types"):
+            value = getattr(self, member)
+            if not isinstance(value, Mapping) and not (member == "types" and value is None):
+                raise TypeError(f"experiment {self.name!r}: {member} must be a mapping of "
+                                f"parameter names; got {type(value).__name__}")
         object.__setattr__(self, "parameters", dict(self.parameters))  # picklable for workers
         types = (_declared_types(self.function, self.parameters) if self.types is None
                  else dict(self.types))
@@ -89,7 +99,7 @@ class Experiment:
                                  f"bool, int, float or str; got {name!r}: {kind!r}")
         object.__setattr__(self, "types", types)
 
-    def check_value(self, name: str, value):
+    def _grid_value(self, name: str, value):
         """``value`` for parameter ``name`` as its declared type (module docstring).
 
         Raises
@@ -128,6 +138,9 @@ class Experiment:
     def resolve(self, params: Mapping) -> dict:
         """The full parameters of a cell: defaults updated by ``params``; unknown or missing
         ones refused."""
+        if not isinstance(params, Mapping):
+            raise TypeError(f"params must be a mapping of parameter names to values; got "
+                            f"{type(params).__name__}")
         unknown = sorted(set(params) - set(self.parameters))
         if unknown:
             raise ValueError(f"experiment {self.name!r} has no parameter(s) {unknown}; "
@@ -149,6 +162,12 @@ def register_experiment(name: str, function: Callable, parameters: Mapping | Non
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string; got {name!r}")
+    replace = check_bool("replace", replace)
+    if not callable(function):
+        raise TypeError(f"function must be callable; got {function!r}")
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise TypeError(f"parameters must be a mapping of names to defaults or None; got "
+                        f"{type(parameters).__name__}")
     if name in _REGISTRY and not replace:
         raise ValueError(f"an experiment named {name!r} is already registered; pass "
                          f"replace=True to replace it")

@@ -186,7 +186,7 @@ def _check_grid(grid, exp: Experiment) -> dict[str, list]:
     exp.resolve({k: v[0] for k, v in lists.items()})  # unknown or missing parameters: refused
     out = {}
     for name, values in lists.items():
-        out[name] = [exp.check_value(name, v) for v in values]
+        out[name] = [exp._grid_value(name, v) for v in values]
         if len({json.dumps(v) for v in out[name]}) != len(values):
             raise ValueError(f"grid[{name!r}] repeats a value: {out[name]}")
     return out
