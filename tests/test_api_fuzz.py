@@ -493,11 +493,12 @@ VARIADIC = {
 
 #: Public callables not fuzzed here, with the reason.
 EXEMPT = {
-    # Result records: built by the library from values it has already checked; users read
-    # them and never build them.
+    # Result records and the sweep's exceptions: built by the library from values it has
+    # already checked; users read them and never build them.
     **{name: "result record" for name in (
         "rmt.CoinFlipComparison", "rmt.CountAndLogDet", "rmt.ExtremeEigenvalues",
         "rmt.LanczosResult", "rmt.SpectralDensity", "rmt.workflow.SweepInterrupted",
+        "rmt.workflow.SweepCellError", "rmt.workflow.SweepLocked",
         "fields.CriticalPoints", "fields.DerivativeReport", "fields.IndexLaw",
         "fields.KacRiceEstimate", "fields.LocalLaw", "fields.LocalSample",
         "fields.spin_glass.HessianLaw", "fields.spin_glass.Thresholds",
