@@ -209,23 +209,25 @@ def _on_manifold(surface) -> bool:
 def is_manifold(surface) -> bool:
     """Whether ``surface`` lives on a manifold (has ``project`` and ``tangent_basis``).
 
-    ``surface`` must be a surface (:func:`check_surface`, about a microsecond, as in the other
-    helpers here, which the optimisers call at every step).
+    ``surface`` must have an integer ``dim`` and the members each helper here uses
+    (:func:`check_surface`, about a microsecond: the optimisers call them at every step).
     """
-    check_surface(surface)
+    check_surface(surface, ())
     return _on_manifold(surface)
 
 
 def retract(surface, x: np.ndarray) -> np.ndarray:
     """``surface.project(x)`` on a manifold, ``x`` itself otherwise."""
-    check_surface(surface)
+    check_surface(surface, ())
     return surface.project(x) if _on_manifold(surface) else x
 
 
 def value_and_grad(surface, x: np.ndarray) -> tuple[float, np.ndarray]:
     """``surface.value_and_grad(x)`` when offered, otherwise ``value(x)`` and ``grad(x)``."""
-    check_surface(surface)
+    check_surface(surface, ())
     both = getattr(surface, "value_and_grad", None)
+    if not callable(both):
+        check_surface(surface, ("value", "grad"))
     if callable(both):
         value, grad = both(x)
     else:
@@ -270,7 +272,7 @@ class TangentSpace:
 
     def hvp(self, surface, x: np.ndarray):
         """The Hessian at ``x`` as an operator on tangent coordinates: ``u -> B^T H B u``."""
-        dim = check_surface(surface, "hvp")
+        dim = check_surface(surface, ("hvp",))
         x = check_vector("x", x, dim)
         if self.basis is None:
             return lambda u: np.asarray(surface.hvp(x, u), dtype=np.float64)
@@ -280,7 +282,7 @@ class TangentSpace:
 
 def tangent_space(surface, x: np.ndarray) -> TangentSpace:
     """The tangent space at ``x``: ``surface.tangent_basis(x)`` on a manifold, else flat."""
-    check_surface(surface)
+    check_surface(surface, ())
     if _on_manifold(surface):
         basis = np.asarray(surface.tangent_basis(x), dtype=np.float64)
         return TangentSpace(basis, basis.shape[1])
@@ -293,7 +295,7 @@ def hessian(surface, x: np.ndarray) -> tuple[np.ndarray, TangentSpace]:
     ``surface.hess(x)`` when it exists; otherwise assembled column by column from ``hvp`` on
     the tangent basis (the identity for a flat surface) and symmetrised.
     """
-    check_surface(surface)
+    check_surface(surface, ("hess",) if callable(getattr(surface, "hess", None)) else ("hvp",))
     space = tangent_space(surface, x)
     hess = getattr(surface, "hess", None)
     if callable(hess):

@@ -278,6 +278,11 @@ class SpectralDensity:
         ``v^T A^k v`` (Gauss quadrature), so the only error is Hutchinson's.
         """
         k = check_int("k", k, 0)
+        largest = float(np.max(np.abs(self.nodes))) if np.size(self.nodes) else 0.0
+        if largest > 1 and k * math.log(largest) > math.log(np.finfo(np.float64).max):
+            raise ValueError(f"k = {k}: the k-th power of the largest node |t| = {largest:.3g} "
+                             f"overflows float64 (k <= "
+                             f"{int(math.log(np.finfo(np.float64).max) / math.log(largest))})")
         return self.integrate(lambda t: t**k)
 
     def to_xarray(self) -> xr.Dataset:
