@@ -31,6 +31,12 @@ from .index_theory import (
 )
 from .lanczos import LanczosResult, lanczos
 from .laws import marchenko_pastur, semicircle, semicircle_index_fraction
+from .local_statistics import (
+    SPACING_RATIO_MEANS,
+    spacing_ratio_density,
+    spacing_ratios,
+    surmise_mean,
+)
 from .preconditioning import (
     abs_diagonal,
     condition_number,
@@ -53,6 +59,7 @@ from .tracy_widom import edge_law, tracy_widom
 from .tridiagonal import hermite_tridiagonal, laguerre_tridiagonal
 
 __all__ = [
+    "SPACING_RATIO_MEANS",
     "CoinFlipComparison",
     "CountAndLogDet",
     "Experiment",
@@ -95,8 +102,11 @@ __all__ = [
     "sample_largest",
     "semicircle",
     "semicircle_index_fraction",
+    "spacing_ratio_density",
+    "spacing_ratios",
     "spectral_density",
     "spectral_histogram",
+    "surmise_mean",
     "sweep",
     "tracy_widom",
     "wigner",
