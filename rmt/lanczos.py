@@ -66,6 +66,17 @@ class LanczosResult:
         return int(self.alpha.size)
 
 
+def check_steps(steps, dim: int, what: str) -> int:
+    """An explicit number of Lanczos ``steps``: an int in ``[1, dim]`` whose basis (``what``,
+    ``steps`` vectors of ``dim + 2`` float64) fits in memory."""
+    steps = check_int("steps", steps, 1)
+    if steps > dim:
+        raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
+    check_memory(f"dim = {dim} and steps = {steps}", 8 * (dim + 2) * steps,
+                 f"{what} (steps vectors of dim float64)")
+    return steps
+
+
 def lanczos(
     matvec: Callable[[np.ndarray], np.ndarray],
     dim: int,
@@ -133,11 +144,7 @@ def lanczos(
         steps = check_count("dim", dim, 1, bytes_each=8 * (dim + 2),
                             what="the basis of steps = dim Lanczos vectors (dim float64 each)")
     else:
-        steps = check_int("steps", steps, 1)
-        if steps > dim:
-            raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
-        check_memory(f"dim = {dim} and steps = {steps}", 8 * (dim + 2) * steps,
-                     "the Lanczos basis (steps vectors of dim float64)")
+        steps = check_steps(steps, dim, "the Lanczos basis")
     return_basis = check_bool("return_basis", return_basis)
     gen = as_generator(rng)
     if v0 is None:

@@ -67,12 +67,11 @@ from ._threads import small_products
 from ._validation import (
     check_count,
     check_int,
-    check_memory,
     check_positive_float,
     check_real_array,
     check_symmetric,
 )
-from .lanczos import lanczos
+from .lanczos import check_steps, lanczos
 from .random import as_generator, as_seed_sequence, child_generator, provenance
 
 __all__ = ["ExtremeEigenvalues", "SpectralDensity", "extreme_eigenvalues", "spectral_density"]
@@ -482,11 +481,7 @@ def spectral_density(
             check_count("dim", dim, 1, bytes_each=8 * (steps + 1),
                         what=f"the Lanczos basis of a probe ({steps} vectors of dim float64)")
         else:
-            steps = check_int("steps", steps, 1)
-            if steps > dim:
-                raise ValueError(f"steps must be at most dim = {dim}; got {steps}")
-            check_memory(f"dim = {dim} and steps = {steps}", 8 * (dim + 1) * steps,
-                         "the Lanczos basis of a probe (steps vectors of dim float64)")
+            steps = check_steps(steps, dim, "the Lanczos basis of a probe")
         probes = _DEFAULT_PROBES if probes is None else check_count(
             "probes", probes, 1, bytes_each=2 * 8 * steps,
             what=f"the nodes and weights ({steps} of each per probe, float64)")

@@ -42,6 +42,7 @@ import numpy as np
 from .._validation import check_bool, check_choice, check_positive_float
 from ..index_theory import log_prob_all_positive
 from ..random import as_seed_sequence, child
+from ._processes import alive
 
 __all__ = ["Claim", "cached_on_seed", "claims_table", "figure", "figure_rng", "reproduce"]
 
@@ -404,16 +405,6 @@ def _prepare(out, *, quick, only, rng) -> _Run:
 _OWNER = f"{socket.gethostname()}-{os.getpid()}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
-
-
 def _recover(target: Path) -> None:
     """Clean up after a run of this host that was killed outright.
 
@@ -426,7 +417,7 @@ def _recover(target: Path) -> None:
     for kind in ("partial", "previous"):
         for folder in target.parent.glob(f".{target.name}.{kind}-{host}-*"):
             pid = folder.name[len(f".{target.name}.{kind}-{host}-"):].split("-")[0]
-            if not pid.isdigit() or _alive(int(pid)):
+            if not pid.isdigit() or alive(int(pid)):
                 continue
             if kind == "previous" and not target.exists():
                 os.rename(folder, target)

@@ -97,6 +97,7 @@ import xarray as xr
 
 from .._validation import check_bool, check_choice, check_count, check_int
 from ..random import as_seed_sequence, child, provenance
+from ._processes import alive as _alive
 from .registry import Experiment, get_experiment
 
 try:
@@ -373,25 +374,6 @@ def _watch(pid: int) -> None:  # pragma: no cover - runs in worker processes off
     while _alive(pid):
         time.sleep(0.5)
     os._exit(1)
-
-
-def _alive(pid) -> bool:
-    """Whether process ``pid`` of this host runs (a zombie does not)."""
-    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
-        return False
-    if sys.platform == "win32":  # pragma: no cover - os.kill would terminate it
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it runs, under another user
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 # ------------------------------------------------------------------------------ store ----

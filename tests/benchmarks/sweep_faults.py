@@ -133,6 +133,13 @@ class Row:
         self.name, self.trials, self.lost, self.twice, self.unusable = name, 0, 0, 0, 0
         self.notes: list[str] = []
 
+    def add(self, lost: int, twice: int, usable: bool) -> None:
+        """Count one trial."""
+        self.trials += 1
+        self.lost += lost
+        self.twice += twice
+        self.unusable += not usable
+
     def line(self) -> str:
         note = "; ".join(self.notes)
         return (f"| {self.name} | {self.trials} | {self.lost} | {self.twice} | "
@@ -158,11 +165,7 @@ def _kill_trial(row, tmp, kwargs, reference, rng, sig, delay, after_store, hits=
     stored = _done_values(out)
     before = len(_log(log))
     lost, usable = _finish(kwargs, out, log, reference)
-    again = {v for v, _ in _log(log)[before:]}
-    row.trials += 1
-    row.lost += lost
-    row.twice += len(stored & again)
-    row.unusable += not usable
+    row.add(lost, len(stored & {v for v, _ in _log(log)[before:]}), usable)
 
 
 def _reference(tmp, kwargs):
@@ -218,10 +221,7 @@ def _resume_race(n, rng, base, running, reference) -> Row:
         refused += second.exitcode == 3
         computed = [v for v, _ in _log(log)]
         lost, usable = _finish(kwargs, tmp / "s.zarr", log, reference)
-        row.trials += 1
-        row.lost += lost
-        row.twice += len(computed) - len(set(computed))
-        row.unusable += not usable
+        row.add(lost, len(computed) - len(set(computed)), usable)
     row.notes.append(f"second writer refused naming the owner {refused} of {n}")
     return row
 
@@ -240,10 +240,7 @@ def _creation_race(n, base, running, reference) -> Row:
         refused += sorted(p.exitcode for p in procs) == [0, 3]
         computed = [v for v, _ in _log(log)]
         lost, usable = _finish(kwargs, tmp / "s.zarr", log, reference)
-        row.trials += 1
-        row.lost += lost
-        row.twice += len(computed) - len(set(computed))
-        row.unusable += not usable
+        row.add(lost, len(computed) - len(set(computed)), usable)
     row.notes.append(f"one ran and the other was refused {refused} of {n}")
     return row
 
@@ -260,10 +257,8 @@ def _failing_cell(n, base, running, reference) -> Row:
         finished, stored = {v for v, _ in _log(log)}, _done_values(tmp / "s.zarr")
         before = len(_log(log))
         lost, usable = _finish(kwargs, tmp / "s.zarr", log, reference)
-        row.trials += 1
-        row.lost += lost + len(finished - stored)
-        row.twice += len(stored & {v for v, _ in _log(log)[before:]})
-        row.unusable += not usable
+        row.add(lost + len(finished - stored), len(stored & {v for v, _ in _log(log)[before:]}),
+                usable)
     row.notes.append(f"stopped with SweepCellError {named} of {n}")
     return row
 
