@@ -7,7 +7,9 @@ fetches MNIST and CIFAR-10 when asked).
 * :func:`load_digits` -- scikit-learn's bundled 8 x 8 digits (1797 images; optional
   dependency, no network).
 * :func:`read_idx`, :func:`load_mnist` -- the IDX files of MNIST (LeCun, Bottou, Bengio &
-  Haffner 1998; format described at http://yann.lecun.com/exdb/mnist/).
+  Haffner 1998; format described at http://yann.lecun.com/exdb/mnist/). Finding the four files
+  in a folder and reading them (with optional SHA-256 checks of their content) are shared
+  with :func:`fields.data.load_fashion_mnist`, whose files have MNIST's format and names.
 * :func:`load_cifar10` -- the "python version" batches of CIFAR-10 (Krizhevsky 2009,
   *Learning multiple layers of features from tiny images*, tech. report, University of
   Toronto), converted to luminance by default.
@@ -18,9 +20,11 @@ fetches MNIST and CIFAR-10 when asked).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import math
 import os
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -156,6 +160,11 @@ def read_idx(path) -> np.ndarray:
            [4, 5, 6]], dtype=uint8)
     """
     path = _check_path("path", path)
+    return _parse_idx(_read_maybe_gzip(path), path)
+
+
+def _read_maybe_gzip(path: Path) -> bytes:
+    """The bytes of ``path``, decompressed when they start with the gzip magic bytes."""
     with open(path, "rb") as fh:
         raw = fh.read()
     if raw[:2] == b"\x1f\x8b":
@@ -163,6 +172,11 @@ def read_idx(path) -> np.ndarray:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
             raise ValueError(f"{path}: corrupt gzip stream ({exc})") from exc
+    return raw
+
+
+def _parse_idx(raw: bytes, path: Path) -> np.ndarray:
+    """The array stored in the (decompressed) IDX bytes ``raw`` of the file ``path``."""
     if len(raw) < 4:
         raise ValueError(f"{path}: not an IDX file (only {len(raw)} bytes, no magic number)")
     if raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
@@ -193,6 +207,52 @@ def _find_mnist_file(folder: Path, name: str, tried: list[str]) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def _find_idx_files(folder: Path, kind: str, tried: list[str]) -> tuple[Path, Path] | None:
+    """The images and labels files of ``kind`` in ``folder``, in MNIST's naming (each plain or
+    ``.gz``), or None when one is missing; the names looked for are appended to ``tried``."""
+    prefix = "train" if kind == "train" else "t10k"
+    images, labels = (_find_mnist_file(folder, f"{prefix}-{part}", tried)
+                      for part in ("images-idx3-ubyte", "labels-idx1-ubyte"))
+    return None if images is None or labels is None else (images, labels)
+
+
+def _check_digest(path: Path, raw: bytes, expected: str) -> None:
+    """Refuse the (decompressed) content ``raw`` of ``path`` unless its SHA-256 is
+    ``expected``."""
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != expected:
+        raise ValueError(
+            f"{path}: checksum mismatch: the SHA-256 of its decompressed content is {digest}, "
+            f"expected {expected}"
+        )
+
+
+def _read_idx_checked(path: Path, digests: Mapping[str, str] | None) -> np.ndarray:
+    """:func:`read_idx`, and when ``digests`` are given, the SHA-256 of the decompressed
+    content checked against ``digests[name]`` (the file's name without ``.gz``)."""
+    raw = _read_maybe_gzip(path)
+    data = _parse_idx(raw, path)
+    if digests is not None:
+        _check_digest(path, raw, digests[path.name.removesuffix(".gz")])
+    return data
+
+
+def _load_idx_images(paths: tuple[Path, Path], size: tuple[int, int] | None, *, what: str,
+                     digests: Mapping[str, str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``/ 255`` (resized to ``size`` if given, flattened) and int64 labels from the
+    IDX files ``paths = (images, labels)`` of the data set ``what``."""
+    images, labels = (_read_idx_checked(path, digests) for path in paths)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(
+            f"{what} files do not match: images {paths[0]} have shape {images.shape}, labels "
+            f"{paths[1]} have shape {labels.shape}; expected (n, h, w) and (n,)"
+        )
+    X = images.astype(np.float64) / 255.0
+    if size is not None:
+        X = resize_images(X, size)
+    return X.reshape(len(X), -1), labels.astype(np.int64)
 
 
 def load_mnist(folder, *, kind: str = "train", size=None) -> tuple[np.ndarray, np.ndarray]:
@@ -233,26 +293,15 @@ def load_mnist(folder, *, kind: str = "train", size=None) -> tuple[np.ndarray, n
     size = _check_image_size(size)
     if size is not None:
         check_images_memory(size, _MNIST_IMAGES[kind])
-    prefix = "train" if kind == "train" else "t10k"
     tried: list[str] = []
-    paths = [_find_mnist_file(folder, f"{prefix}-{part}", tried)
-             for part in ("images-idx3-ubyte", "labels-idx1-ubyte")]
-    if None in paths:
+    paths = _find_idx_files(folder, kind, tried)
+    if paths is None:
         raise FileNotFoundError(
             f"MNIST {kind} files not found in {folder}: looked for {', '.join(tried)}. "
             "Download them with fields.data.download('mnist') (opt-in, checksummed) and pass "
             "the folder it returns."
         )
-    images, labels = read_idx(paths[0]), read_idx(paths[1])
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise ValueError(
-            f"MNIST files do not match: images {paths[0]} have shape {images.shape}, labels "
-            f"{paths[1]} have shape {labels.shape}; expected (n, h, w) and (n,)"
-        )
-    X = images.astype(np.float64) / 255.0
-    if size is not None:
-        X = resize_images(X, size)
-    return X.reshape(len(X), -1), labels.astype(np.int64)
+    return _load_idx_images(paths, size, what="MNIST")
 
 
 def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, log_softmax
 
-__all__ = ["LOSSES", "loss_and_delta", "output_hessian_product", "predictions"]
+__all__ = ["LOSSES", "loss_and_delta", "output_hessian", "output_hessian_product", "predictions"]
 
 #: Names accepted wherever a loss is asked for.
 LOSSES = ("softmax-cross-entropy", "logistic-cross-entropy", "squared-error")
@@ -70,6 +70,19 @@ def loss_and_delta(loss: str, z: np.ndarray, target: np.ndarray, *, need_delta: 
         raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
     delta /= n
     return value, delta, p
+
+
+def output_hessian(loss: str, p: np.ndarray) -> np.ndarray:
+    r"""``\partial^2 \ell / \partial z^2`` of every row: shape ``(n, c, c)`` from ``p`` ``(n, c)``
+    (without the ``1/n`` of the mean)."""
+    n, c = p.shape
+    if loss == "softmax-cross-entropy":
+        out = -p[:, :, None] * p[:, None, :]
+        out[:, np.arange(c), np.arange(c)] += p
+        return out
+    out = np.zeros((n, c, c))
+    out[:, np.arange(c), np.arange(c)] = p * (1.0 - p) if loss == "logistic-cross-entropy" else 1.0
+    return out
 
 
 def output_hessian_product(loss: str, p: np.ndarray, rz: np.ndarray) -> np.ndarray:

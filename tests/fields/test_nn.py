@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from fields import check_derivatives
 from fields.nn import ACTIVATIONS, CURVES_LAYERS, LOSSES, MLP, Autoencoder
+from fields.nn import mlp as mlp_module
 
 
 def _data(loss, n, n_in, n_out, rng):
@@ -53,7 +54,7 @@ def test_derivatives_agree_with_finite_differences_and_each_other(
     # hvp on a block of directions equals hvp one direction at a time and hess @ v.
     v = rng.standard_normal((3, net.dim))
     block = net.hvp(w, v)
-    h = net.hess(w, block=2)
+    h = net.hess(w, chunk=2)
     scale = np.abs(h).max() * np.abs(v).sum(axis=1).max() + 1e-300
     for k in range(3):
         np.testing.assert_allclose(block[k], net.hvp(w, v[k]), rtol=0, atol=1e-13 * scale)
@@ -99,22 +100,49 @@ def test_softmax_loss_value_and_error_rate_by_hand():
     np.testing.assert_allclose(net.predict(w).sum(axis=1), 1.0)
 
 
-def test_hessian_float32_and_block_size_do_not_change_it():
+def test_hessian_float32_and_chunk_size_do_not_change_it():
     net = _net([4, 6, 3], "softplus", "softmax-cross-entropy", n=13)
     w = net.w0
     h = net.hess(w)
-    np.testing.assert_allclose(net.hess(w, block=1), h, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(net.hess(w, chunk=1), h, rtol=0, atol=1e-14)
     h32 = net.hess(w, dtype=np.float32)
     assert h32.dtype == np.float32
     np.testing.assert_allclose(h32, h, rtol=0, atol=1e-6 * np.abs(h).max())
 
 
-def test_hessian_memory_is_stated_and_checked_before_allocation():
+def test_hessian_memory_is_stated_and_checked_before_allocation(monkeypatch):
     net = _net([50, 40, 10], "tanh", "softmax-cross-entropy")
     assert net.hess_memory() == net.dim**2 * 8
     assert net.hess_memory(np.float32) == net.dim**2 * 4
     with pytest.raises(MemoryError, match=r"GiB .*max_memory"):
         net.hess(net.w0, max_memory=net.hess_memory() - 1)
+    # The block sums and work arrays are stated too, and checked with the result against the
+    # memory available, before anything is allocated.
+    work = net.hess_workspace()
+    assert work > 0
+    monkeypatch.setattr(mlp_module, "memory_limit", lambda: net.hess_memory() + work - 1)
+    with pytest.raises(MemoryError, match=r"block sums .* GiB of memory available"):
+        net.hess(net.w0)
+
+
+@pytest.mark.parametrize("layers, activation, loss, weight_decay", [
+    ([7, 5, 3], "tanh", "softmax-cross-entropy", 0.0),
+    ([6, 4, 4, 3], ("logistic", "relu"), "squared-error", 0.3),
+    ([5, 3, 4, 2, 3], ("softplus", "linear", "tanh"), "logistic-cross-entropy", 0.0),
+    ([4, 3, 3, 3, 3, 2], "tanh", "softmax-cross-entropy", 0.1),
+])
+def test_block_hessian_equals_the_r_operator_on_unit_vectors(layers, activation, loss,
+                                                             weight_decay):
+    # Two independent routes to H: the blocks of matrix products of hess, and hvp (the
+    # R-operator) on the identity; they agree to rounding, for every chunking of the examples.
+    net = _net(layers, activation, loss, n=17, weight_decay=weight_decay, seed=3)
+    w = net.w0 + 0.4 * np.random.default_rng(4).standard_normal(net.dim)
+    ref = net.hvp(w, np.eye(net.dim))
+    scale = np.abs(ref).max()
+    for chunk in (None, 1, 5):
+        h = net.hess(w, chunk=chunk)
+        np.testing.assert_array_equal(h, h.T)
+        np.testing.assert_allclose(h, ref, rtol=0, atol=64 * np.finfo(float).eps * scale)
 
 
 def test_minibatches_are_subsets_and_an_epoch_covers_every_example_once():
