@@ -152,14 +152,27 @@ def check_square(name: str, matrix) -> np.ndarray:
     return arr.astype(np.float64) if arr.dtype.kind in "biu" else arr
 
 
+#: Side of the square tiles in which large matrices are checked for symmetry.
+_SYMMETRY_TILE = 1024
+
+
 def check_symmetric(name: str, matrix, *, rtol: float = 1e-10) -> np.ndarray:
     """Return a finite real symmetric (or complex Hermitian) matrix or stack of matrices.
 
-    The matrix is accepted when ``|H - H^*| <= rtol * max|H|`` entrywise.
+    The matrix is accepted when ``|H - H^*| <= rtol * max|H|`` entrywise. The check runs tile
+    by tile over the upper triangle, so it allocates no temporary of the matrix's size (a
+    network Hessian of 22,210 parameters takes 3.7 GiB).
     """
     arr = check_square(name, matrix)
-    scale = np.max(np.abs(arr))
-    asym = np.max(np.abs(arr - np.conj(np.swapaxes(arr, -1, -2))))
+    n = arr.shape[-1]
+    tile = _SYMMETRY_TILE
+    scale, asym = 0.0, 0.0
+    for i in range(0, n, tile):
+        for j in range(i, n, tile):
+            upper = arr[..., i:i + tile, j:j + tile]
+            lower = np.conj(np.swapaxes(arr[..., j:j + tile, i:i + tile], -1, -2))
+            scale = max(scale, float(np.max(np.abs(upper))), float(np.max(np.abs(lower))))
+            asym = max(asym, float(np.max(np.abs(upper - lower))))
     if asym > rtol * scale:
         raise ValueError(
             f"{name} must be symmetric (Hermitian); max |H - H^T| = {asym:.3g} "

@@ -298,7 +298,9 @@ def index(H) -> int | np.ndarray:
     """Index of a dense symmetric or Hermitian matrix: its number of strictly negative eigenvalues.
 
     Computed from the inertia of a Bunch–Kaufman ``L D L^*`` factorisation
-    (:func:`scipy.linalg.ldl`, LAPACK ``?sytrf``/``?hetrf``): by Sylvester's law of inertia
+    (LAPACK ``?sytrf``/``?hetrf``, in place on one scaled copy of each matrix: a
+    22,210 x 22,210 network Hessian needs 3.7 GiB besides itself; the blocked algorithm, with
+    its optimal workspace): by Sylvester's law of inertia
     the number of negative eigenvalues of ``H`` equals that of the block-diagonal ``D``
     (1 x 1 and 2 x 2 blocks). About n^3/3 flops against ~ 4n^3/3 for the tridiagonal
     reduction of ``eigvalsh``, and no eigenvalues.
@@ -339,20 +341,43 @@ def index(H) -> int | np.ndarray:
     exponents = _scale_exponents(np.abs(flat).max(axis=(-2, -1)))
     out = np.empty(flat.shape[0], dtype=np.int64)
     for b, mat in enumerate(flat):
-        _, D, _ = scipy.linalg.ldl(mat * 2.0 ** -int(exponents[b]), lower=True,
-                                   hermitian=hermitian, check_finite=False)
-        out[b] = _negative_eigenvalues_block_diagonal(D)
+        scaled = np.array((mat.conj() if hermitian else mat).T, order="F")  # a copy
+        scaled *= 2.0 ** -int(exponents[b])
+        name = "hetrf" if hermitian else "sytrf"
+        factor, query = scipy.linalg.lapack.get_lapack_funcs((name, f"{name}_lwork"),
+                                                             (scaled,))
+        # The blocked algorithm needs its optimal workspace (the default is the unblocked
+        # one, measured 4.4 times slower at n = 3000).
+        lwork = max(1, int(query(scaled.shape[0], lower=1)[0].real))
+        # Lower storage of the Fortran-ordered copy of H^T (= H): the upper triangle of the
+        # C-ordered H, factorised in place.
+        ldu, ipiv, info = factor(scaled, lower=1, lwork=lwork, overwrite_a=1)
+        if info < 0:  # pragma: no cover - an argument LAPACK refused
+            raise RuntimeError(f"LAPACK {factor.typecode}sytrf: argument {-info} is invalid")
+        out[b] = _negative_eigenvalues_block_diagonal(ldu, ipiv)
     return int(out[0]) if not batch else out.reshape(batch)
 
 
-def _negative_eigenvalues_block_diagonal(D: np.ndarray) -> int:
-    """Negative eigenvalues of a block diagonal ``D`` with 1 x 1 and 2 x 2 blocks.
+def _negative_eigenvalues_block_diagonal(ldu: np.ndarray, ipiv: np.ndarray) -> int:
+    """Negative eigenvalues of the block diagonal ``D`` of a lower ``?sytrf`` factorisation.
 
-    ``D`` is tridiagonal, and unitarily similar to the real tridiagonal with off-diagonal
-    ``|D_{i+1,i}|``: its Sturm count strictly below 0.
+    ``D`` has 1 x 1 blocks (``ipiv[k] > 0``) and 2 x 2 blocks (``ipiv[k] = ipiv[k + 1] < 0``,
+    off-diagonal entry ``ldu[k + 1, k]``); it is tridiagonal, and unitarily similar to the
+    real tridiagonal with off-diagonal ``|D_{k+1,k}|``: its Sturm count strictly below 0.
     """
-    diag = np.ascontiguousarray(np.diagonal(D).real)[None]
-    off = np.ascontiguousarray(np.abs(np.diagonal(D, -1)))[None]
+    n = ldu.shape[0]
+    diag = np.ascontiguousarray(np.diagonal(ldu).real)[None]
+    sub = np.abs(np.diagonal(ldu, -1))
+    two = np.zeros(max(n - 1, 0), dtype=bool)
+    k = 0
+    negative = ipiv < 0
+    while k < n - 1:  # blocks start where the previous one ended
+        if negative[k]:
+            two[k] = True
+            k += 2
+        else:
+            k += 1
+    off = np.ascontiguousarray(np.where(two, sub, 0.0))[None]
     out = np.empty((1, 1), dtype=np.int64)
     _k.scaled_counts_batch(diag, off, _scale_exponents(_largest_entries(diag, off)),
                            np.zeros(1), out)
