@@ -19,6 +19,7 @@ from .counting import (
     eigenvalue_by_bisection,
     index,
     spectral_histogram,
+    symmetric_eigenvalues,
 )
 from .ensembles import goe, gse, gue, wigner, wishart
 from .index_theory import (
@@ -34,6 +35,7 @@ from .laws import marchenko_pastur, semicircle, semicircle_index_fraction
 from .local_statistics import (
     SPACING_RATIO_MEANS,
     spacing_ratio_density,
+    spacing_ratio_mean,
     spacing_ratios,
     surmise_mean,
 )
@@ -103,10 +105,12 @@ __all__ = [
     "semicircle",
     "semicircle_index_fraction",
     "spacing_ratio_density",
+    "spacing_ratio_mean",
     "spacing_ratios",
     "spectral_density",
     "spectral_histogram",
     "surmise_mean",
+    "symmetric_eigenvalues",
     "sweep",
     "tracy_widom",
     "wigner",

@@ -28,10 +28,10 @@ import math
 
 import numpy as np
 
-from ._validation import check_beta, check_real_array
+from ._validation import check_beta, check_int, check_real_array
 
-__all__ = ["SPACING_RATIO_MEANS", "spacing_ratio_density", "spacing_ratios",
-           "surmise_mean"]
+__all__ = ["SPACING_RATIO_MEANS", "spacing_ratio_density", "spacing_ratio_mean",
+           "spacing_ratios", "surmise_mean"]
 
 #: Large-N means of the spacing ratio r~ (Atas et al. 2013, Table 1; Poisson exact).
 SPACING_RATIO_MEANS = {"goe": 0.5307, "gue": 0.5996, "gse": 0.6744,
@@ -78,6 +78,49 @@ def spacing_ratios(eigenvalues) -> np.ndarray:
         raise ValueError("eigenvalues repeat three times in a row somewhere: the ratio of two "
                          "zero spacings is undefined (remove the null space first)")
     return lo / hi
+
+
+def spacing_ratio_mean(eigenvalues, *, blocks: int = 20) -> tuple[float, float]:
+    r"""The mean of :math:`\tilde r` over one spectrum, with its standard error.
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (n,)
+        One spectrum (or one part of it, such as a bulk), ``n >= blocks + 2``.
+    blocks : int, default 20
+        Number of contiguous batches of ratios for the standard error, at least 2.
+
+    Returns
+    -------
+    mean, stderr : float
+        The mean of the ``n - 2`` ratios of :func:`spacing_ratios`, and its standard error by
+        batch means: the standard deviation of the means of ``blocks`` contiguous batches
+        over ``sqrt(blocks)``. Neighbouring ratios share a spacing and are correlated, so the
+        naive ``std / sqrt(n - 2)`` would misstate the error; batches much longer than the
+        correlation length are nearly independent (Flyvbjerg & Petersen 1989, J. Chem. Phys.
+        91, 461).
+
+    Raises
+    ------
+    ValueError
+        ``eigenvalues`` not one-dimensional, too few for ``blocks`` batches, or invalid for
+        :func:`spacing_ratios`; ``blocks`` not an integer >= 2.
+
+    Examples
+    --------
+    >>> import numpy as np, rmt
+    >>> mean, se = rmt.spacing_ratio_mean(np.linalg.eigvalsh(rmt.goe(800, rng=0))[200:600])
+    >>> bool(abs(mean - rmt.SPACING_RATIO_MEANS["goe"]) < 4 * se)
+    True
+    """
+    blocks = check_int("blocks", blocks, 2)
+    ev = check_real_array("eigenvalues", eigenvalues)
+    if ev.ndim != 1 or ev.size < blocks + 2:
+        raise ValueError(f"eigenvalues must be one spectrum of at least blocks + 2 = "
+                         f"{blocks + 2} values; got shape {ev.shape}")
+    r = spacing_ratios(ev)
+    means = np.array([part.mean() for part in np.array_split(r, blocks)])
+    return float(r.mean()), float(means.std(ddof=1) / math.sqrt(blocks))
 
 
 def spacing_ratio_density(r, beta: float = 1) -> np.ndarray:

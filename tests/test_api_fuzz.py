@@ -298,6 +298,8 @@ BASES: dict[str, Callable[[], dict]] = {
     "rmt.semicircle_index_fraction": lambda: dict(shift=0.1, radius=2.0),
     "rmt.spectral_density": lambda: dict(matvec=matvec, dim=30, steps=6, probes=2, rng=0),
     "rmt.spacing_ratios": lambda: dict(eigenvalues=np.linalg.eigvalsh(A)),
+    "rmt.symmetric_eigenvalues": lambda: dict(H=A),
+    "rmt.spacing_ratio_mean": lambda: dict(eigenvalues=np.linalg.eigvalsh(rmt.goe(40, rng=0))),
     "rmt.spacing_ratio_density": lambda: dict(r=np.linspace(0, 1, 5)),
     "rmt.surmise_mean": dict,
     "rmt.spectral_histogram": lambda: dict(d=D, e=E, bins=np.linspace(-3, 3, 7)),

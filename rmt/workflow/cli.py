@@ -13,7 +13,8 @@ def _reproduce(args: argparse.Namespace) -> int:
 
     only = None if args.only is None else [n.strip() for n in args.only.split(",") if n.strip()]
     try:
-        run = _prepare(args.out, quick=args.quick, only=only, rng=args.rng)
+        run = _prepare(args.out, quick=args.quick, only=only, rng=args.rng,
+                       talk_scale=args.talk_scale)
     except (LookupError, TypeError, ValueError) as exc:
         print(f"rmt reproduce: error: {exc}", file=sys.stderr)
         return 2
@@ -263,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--only", default=None, metavar="NAME[,NAME...]",
                      help="draw only these figures (names of the PNG files, without .png)")
     rep.add_argument("--rng", type=int, default=0, help="root seed (default: 0)")
+    rep.add_argument("--talk-scale", action="store_true",
+                     help="the talk's experiments at the talk's sizes on real images instead "
+                     "(about 45 minutes on 2 cores; with --quick, a reduced run)")
     rep.set_defaults(func=_reproduce)
     sw = sub.add_parser("sweep", help="run an experiment over a grid of parameters and "
                         "replicates, locally or on a dask cluster")

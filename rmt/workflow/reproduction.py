@@ -16,6 +16,11 @@ then any other registered figure in name order, and gives each one the keyed chi
 shares its seed with, if it declares one), so a figure's numbers do not depend on which other
 figures are installed or run; :func:`figure_rng` gives a notebook the same seed. Two figures
 drawn from one expensive computation share a seed and compute it once (:func:`cached_on_seed`).
+
+The experiments of the talk at the talk's own sizes (a 22,210-parameter network's exact Hessian
+on real images, tens of minutes on two cores) are registered under a second group,
+``rmt.talk_scale``, with the same signature, and drawn by ``reproduce(talk_scale=True)``
+(``rmt reproduce --talk-scale``); their ``quick`` mode is a reduced run for the tests.
 """
 
 from __future__ import annotations
@@ -48,10 +53,15 @@ __all__ = ["Claim", "cached_on_seed", "claims_table", "figure", "figure_rng", "r
 
 #: Entry-point group of the figure functions (``name = "module:function"``, name = PNG stem).
 FIGURE_GROUP = "rmt.figures"
+#: Entry-point group of the talk-scale experiments (``reproduce(talk_scale=True)``).
+TALK_SCALE_GROUP = "rmt.talk_scale"
 
-NOT_INSTALLED = ("No figure is registered under the entry-point group 'rmt.figures': entry "
-                 "points exist only for installed distributions; from a source checkout run "
-                 "`pip install -e .`.")
+
+def _not_installed(group: str) -> str:
+    return (f"No figure is registered under the entry-point group {group!r}: entry points "
+            "exist only for installed distributions; from a source checkout run "
+            "`pip install -e .`.")
+
 
 _F = TypeVar("_F", bound=Callable)
 
@@ -225,8 +235,8 @@ def _seed_key(name: str, function: Callable | None) -> int:
     return zlib.crc32((getattr(function, "figure_seed", None) or name).encode())
 
 
-def _installed() -> dict[str, Callable]:
-    return {ep.name: ep.load() for ep in entry_points(group=FIGURE_GROUP)}
+def _installed(group: str = FIGURE_GROUP) -> dict[str, Callable]:
+    return {ep.name: ep.load() for ep in entry_points(group=group)}
 
 
 def _order(item: tuple[str, Callable]) -> tuple:
@@ -253,12 +263,13 @@ def _check_only(only) -> list[str] | None:
     return only
 
 
-def _select(only: Sequence[str] | None) -> list[tuple[str, Callable]]:
-    """The installed figures (all, or those named in ``only``) in the order they run."""
+def _select(only: Sequence[str] | None, group: str = FIGURE_GROUP
+            ) -> list[tuple[str, Callable]]:
+    """The installed figures of ``group`` (all, or those named in ``only``) in run order."""
     only = _check_only(only)
-    installed = _installed()
+    installed = _installed(group)
     if not installed:
-        raise LookupError(NOT_INSTALLED)
+        raise LookupError(_not_installed(group))
     if only is not None:
         unknown = sorted(set(only) - set(installed))
         if unknown:
@@ -274,8 +285,9 @@ def figure_rng(name: str, *, rng=0) -> np.random.SeedSequence:
     Parameters
     ----------
     name : str
-        The figure's entry-point name (its PNG stem). When an installed figure declares
-        ``shares_seed_with`` (:func:`figure`), that figure's key is used.
+        The figure's entry-point name (its PNG stem; a figure of either group, the talk-scale
+        experiments included). When an installed figure declares ``shares_seed_with``
+        (:func:`figure`), that figure's key is used.
     rng : int or SeedSequence, default 0
         The root seed given to :func:`reproduce` (``rmt reproduce --rng``).
 
@@ -293,8 +305,8 @@ def figure_rng(name: str, *, rng=0) -> np.random.SeedSequence:
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a figure's name (str); got {type(name).__name__}")
-    function = next((ep.load() for ep in entry_points(group=FIGURE_GROUP) if ep.name == name),
-                    None)
+    function = next((ep.load() for group in (FIGURE_GROUP, TALK_SCALE_GROUP)
+                     for ep in entry_points(group=group) if ep.name == name), None)
     return child(as_seed_sequence(rng), _seed_key(name, function))
 
 
@@ -343,7 +355,8 @@ class _Run:
 
 
 def reproduce(out: str | os.PathLike = "results", *, quick: bool = False,
-              only: Sequence[str] | None = None, rng=0) -> list[Claim]:
+              only: Sequence[str] | None = None, talk_scale: bool = False, rng=0
+              ) -> list[Claim]:
     """Draw every registered figure into ``out`` and write the claims table.
 
     The run is written into a hidden folder beside ``out`` (``.<name>.partial-*``) and moved
@@ -362,6 +375,10 @@ def reproduce(out: str | os.PathLike = "results", *, quick: bool = False,
         use) instead of the full ones.
     only : str or sequence of str, optional
         Names of the figures to draw (default: all).
+    talk_scale : bool
+        Draw the talk-scale experiments (entry-point group ``rmt.talk_scale``: the talk's
+        22,210-parameter networks on real images, README "At the talk's scale") instead of
+        the figures of the notebooks.
     rng : int or SeedSequence, default 0
         Root seed; figure ``name`` gets ``figure_rng(name, rng=rng)`` (:func:`figure_rng`).
 
@@ -374,20 +391,22 @@ def reproduce(out: str | os.PathLike = "results", *, quick: bool = False,
     LookupError
         No figure is registered (a source checkout that is not installed).
     TypeError
-        ``out`` not a path, ``quick`` not a bool, ``only`` not names, ``rng`` not a seed.
+        ``out`` not a path, ``quick`` or ``talk_scale`` not a bool, ``only`` not names,
+        ``rng`` not a seed.
     ValueError
         ``only`` names a figure that is not registered (or none); ``out`` is a file, lies
         under a file, cannot be written beside, holds files of its own, or is the current
         folder (or above it). All checks come before any figure is drawn.
     """
-    return _execute(_prepare(out, quick=quick, only=only, rng=rng))
+    return _execute(_prepare(out, quick=quick, only=only, rng=rng, talk_scale=talk_scale))
 
 
-def _prepare(out, *, quick, only, rng) -> _Run:
+def _prepare(out, *, quick, only, rng, talk_scale=False) -> _Run:
     """Check every argument, then create the staging folder beside ``out``: no other work."""
     target = _check_out(out)
     quick = check_bool("quick", quick)
-    figures = _select(only)
+    talk_scale = check_bool("talk_scale", talk_scale)
+    figures = _select(only, TALK_SCALE_GROUP if talk_scale else FIGURE_GROUP)
     root = as_seed_sequence(rng)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -99,6 +99,26 @@ def test_dense_index_is_inertia(beta):
     assert rmt.index(-np.eye(3)[None].repeat(2, axis=0)).tolist() == [3, 3]
 
 
+@pytest.mark.parametrize("beta", [1, 2])
+def test_dense_index_with_a_shift_counts_the_eigenvalues_below_it(beta):
+    rng = np.random.default_rng(5)
+    H = rmt.wigner(80, beta=beta, rng=rng, size=3)
+    eig = np.linalg.eigvalsh(H)
+    for shift in (-1.5, -1e-3, 0.7, 4.0):
+        np.testing.assert_array_equal(rmt.index(H, shift=shift), (eig < shift).sum(axis=-1))
+    # A null space within a tolerance: the eigenvalues in [-tau, tau) of a matrix with a
+    # 5-dimensional kernel (exact zeros, rotated so that rounding makes them +-1e-16).
+    q = np.linalg.qr(rng.standard_normal((40, 40)))[0]
+    lam = np.concatenate([np.zeros(5), rng.uniform(0.5, 2.0, 20), -rng.uniform(0.5, 2.0, 15)])
+    M = (q * lam) @ q.T
+    M = 0.5 * (M + M.T)
+    tau = 1e-10
+    assert rmt.index(M, shift=tau) - rmt.index(M, shift=-tau) == 5
+    assert rmt.index(M, shift=-tau) == 15
+    with pytest.raises(TypeError, match="shift"):
+        rmt.index(M, shift=np.nan)
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -169,3 +189,29 @@ def test_count_and_log_det_refuse_bad_input():
         rmt.count_below_and_log_det([1.0, 2.0], [1.0, 2.0], 0.0)
     with pytest.raises(ValueError, match="x must be finite"):
         rmt.count_below_and_log_det([1.0, 2.0], [1.0], np.nan)
+
+
+@pytest.mark.parametrize("n", [1, 3, 64, 257])
+def test_two_stage_eigenvalues_are_numpys_to_rounding(n, monkeypatch):
+    # The two-stage solver and eigvalsh are both backward stable: their eigenvalues agree to
+    # O(n eps ||H||); the input is left alone; without the routine the result is eigvalsh's.
+    H = rmt.goe(n, rng=n)
+    before = H.copy()
+    want = np.linalg.eigvalsh(H)
+    got = rmt.symmetric_eigenvalues(H)
+    np.testing.assert_array_equal(H, before)
+    assert np.all(np.diff(got) >= 0)
+    bound = n * np.finfo(float).eps * np.abs(want).max()
+    np.testing.assert_allclose(got, want, rtol=0, atol=bound)
+    monkeypatch.setattr(rmt.counting, "two_stage", lambda matrix: None)
+    np.testing.assert_array_equal(rmt.symmetric_eigenvalues(H), want)
+
+
+def test_two_stage_eigenvalues_of_complex_and_bad_matrices():
+    H = rmt.gue(20, rng=2)
+    np.testing.assert_allclose(rmt.symmetric_eigenvalues(H), np.linalg.eigvalsh(H), rtol=0,
+                               atol=1e-12)
+    with pytest.raises(ValueError, match="one square matrix"):
+        rmt.symmetric_eigenvalues(rmt.goe(4, size=2, rng=0))
+    with pytest.raises(ValueError, match="symmetric"):
+        rmt.symmetric_eigenvalues(np.triu(np.ones((3, 3))))
