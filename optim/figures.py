@@ -338,7 +338,8 @@ def network_spectral_density(*, quick: bool = False, rng=None) -> tuple[Figure, 
     net, ds = _digits_training(quick, root)
     w_end = ds.x.values[-1]
     exact = ds.eigenvalues.values[-1]
-    sd = rmt.spectral_density(lambda v: net.hvp(w_end, v), net.dim, rng=child(root, 1))
+    sd = rmt.spectral_density(lambda v: net.hvp(w_end, v), net.dim,
+                              matmat=lambda x: net.hvp(w_end, x.T).T, rng=child(root, 1))
     ext = rmt.extreme_eigenvalues(lambda v: net.hvp(w_end, v), net.dim, k=2,
                                   rng=child(root, 2))
     fraction, stderr = (float(v) for v in sd.fraction_below(0.0))

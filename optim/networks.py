@@ -37,6 +37,7 @@ import scipy.stats
 import xarray as xr
 
 import rmt
+from fields.nn import MLP
 from fields.surface import check_surface
 from rmt._validation import check_count, check_int
 from rmt.random import as_seed_sequence, child, provenance
@@ -71,7 +72,7 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
     method : {"exact", "slq"}
         ``numpy.linalg.eigvalsh`` of ``net.hess`` (up to ~20k parameters), or
         :func:`rmt.spectral_density` on ``hvp`` (``slq_steps`` Lanczos steps,
-        ``slq_probes`` probes).
+        ``slq_probes`` probes, in lock-step on blocks for the networks of :mod:`fields.nn`).
     x0 : array_like, optional
         Start (default ``net.w0``).
     rng : None, int, SeedSequence or Generator
@@ -139,8 +140,10 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
             eigs.append(lam)
             frac, mean, var = float(np.mean(lam < 0)), float(lam.mean()), float(lam.var())
         else:
+            # A fields.nn network's hvp takes a (k, dim) block: the probes run in lock-step.
+            block = (lambda x, w=w: net.hvp(w, x.T).T) if isinstance(net, MLP) else None
             sd = rmt.spectral_density(lambda v, w=w: net.hvp(w, v), net.dim, steps=slq_steps,
-                                      probes=slq_probes,
+                                      probes=slq_probes, matmat=block,
                                       rng=child(root, 1, k))
             nodes.append(sd.nodes)
             weights.append(sd.weights)

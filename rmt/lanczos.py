@@ -9,19 +9,42 @@ start vector ``q_1``, ``k`` steps of the Lanczos recurrence
 give an orthonormal basis ``Q_k`` of the Krylov space
 ``span{q_1, A q_1, ..., A^{k-1} q_1}`` and the tridiagonal ``T_k = Q_k^T A Q_k`` with diagonal
 ``alpha`` and off-diagonal ``beta``. In floating point the ``q_j`` lose orthogonality as Ritz
-values converge (Paige 1976); here every new vector is orthogonalised twice against all
-previous ones ("twice is enough", Giraud et al. 2005), so ``T_k`` stays an exact projection
-up to rounding. When the Krylov space becomes invariant under ``A`` (``beta_j = 0``: always
-the case when ``A`` has repeated eigenvalues) the recurrence restarts from a random vector
-orthogonal to the basis and records ``beta_j = 0``. So with ``k = N`` steps ``T`` is
+values converge (Paige 1976); here every new vector, once the three-term recurrence has been
+applied, is orthogonalised against all previous ones by one pass of classical Gram-Schmidt,
+``r <- r - Q_j (Q_j^T r)`` (complete reorthogonalisation, Golub & Van Loan, Section 10.3.1),
+and by a second pass when the first removed more than ``1 - 1/sqrt(2)`` of its norm (Kahan's
+"twice is enough": the second pass then leaves ``r`` orthogonal to working precision; Parlett
+1998, Section 6.9; Daniel, Gragg, Kaufman & Stewart 1976). So ``T_k`` stays an exact
+projection up to rounding. When the Krylov space becomes invariant under ``A`` (``beta_j = 0``:
+always the case when ``A`` has repeated eigenvalues) the recurrence restarts from a random
+vector orthogonal to the basis and records ``beta_j = 0``. So with ``k = N`` steps ``T`` is
 orthogonally similar to ``A``: its eigenvalues, with multiplicity, and its Sturm count
 (:func:`rmt.count_below`) are those of ``A``.
 
-Reference: G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed., Section 10.1.
+Several independent recurrences can run in lock-step (the probes of
+:func:`rmt.spectral_density` given a ``matmat``): each keeps its own basis,
+reorthogonalisation and restarts, while ``A`` is applied once per step to the block of their
+current vectors, which an operator that takes blocks (a network's ``hvp`` on a ``(k, dim)``
+array) computes for less than ``k`` single products. The arithmetic of each recurrence is
+the same as alone, so the results agree up to the rounding of the block product.
+
+References
+----------
+G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed., Johns Hopkins (2013),
+Sections 10.1 and 10.3.1.
+
+B. N. Parlett, *The Symmetric Eigenvalue Problem*, SIAM (1998), Section 6.9.
+
+J. W. Daniel, W. B. Gragg, L. Kaufman and G. W. Stewart, "Reorthogonalization and stable
+algorithms for updating the Gram-Schmidt QR factorization", Math. Comp. 30, 772-795 (1976).
+
+C. C. Paige, "Error analysis of the Lanczos algorithm for tridiagonalizing a symmetric
+matrix", IMA J. Appl. Math. 18, 341-349 (1976).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,8 +57,34 @@ from .random import as_generator
 __all__ = ["LanczosResult", "lanczos"]
 
 #: Relative size of ``beta_j`` (against the largest |alpha| or |beta| so far) below which the
-#: Krylov space is taken as invariant and the recurrence stops.
+#: Krylov space is taken as invariant and the recurrence restarts.
 _BREAKDOWN = 1e-10
+#: Kahan's constant: a Gram-Schmidt pass that leaves less than this fraction of the norm is
+#: repeated (Parlett 1998, Section 6.9; the ``1/sqrt(2)`` of Daniel et al. 1976).
+_TWICE = 1.0 / math.sqrt(2.0)
+
+
+def apply_matvec(matvec: Callable, v: np.ndarray, dim: int) -> np.ndarray:
+    """``matvec(v)`` as a float64 vector, refusing a wrong shape or NaN/Inf."""
+    w = np.asarray(matvec(v), dtype=np.float64)
+    if w.shape != (dim,):
+        raise ValueError(f"matvec must return shape ({dim},); got {w.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("matvec returned NaN or Inf")
+    return w
+
+
+def apply_matmat(matmat: Callable, block: np.ndarray) -> np.ndarray:
+    """``matmat(block.T).T``: ``A`` applied to the rows of ``block`` through an operator that
+    takes the columns of a ``(dim, k)`` array (scipy's ``LinearOperator.matmat``), as C-ordered
+    float64 rows, refusing a wrong shape or NaN/Inf."""
+    out = np.asarray(matmat(block.T), dtype=np.float64)
+    if out.shape != block.shape[::-1]:
+        raise ValueError(f"matmat must return shape {block.shape[::-1]} (dim, number of "
+                         f"vectors), like its argument; got {out.shape}")
+    if not np.all(np.isfinite(out)):
+        raise ValueError("matmat returned NaN or Inf")
+    return np.ascontiguousarray(out.T)
 
 
 @dataclass(frozen=True)
@@ -119,8 +168,10 @@ def lanczos(
 
     Notes
     -----
-    Cost: ``k`` products with ``A`` plus ``O(N k^2)`` for the two reorthogonalisation passes.
-    Memory ``O(N k)``. BLAS runs on one thread during the recurrence when ``N <= 2**22``
+    Cost: ``k`` products with ``A`` plus ``O(N k^2)`` for the reorthogonalisation: one
+    Gram-Schmidt pass per step (two reads of the basis, ``4 N j`` flops at step ``j``), a
+    second only where the first lost most of the norm (near an invariant subspace). Memory
+    ``O(N k)``. BLAS runs on one thread during the recurrence when ``N <= 2**22``
     (:mod:`rmt._threads`). With ``k = N`` the count of negative eigenvalues of ``T``
     (:func:`rmt.count_below` at 0) is the index of ``A``; with ``k < N`` the eigenvalues of
     ``T`` (Ritz values) approximate the extreme eigenvalues of ``A`` first.
@@ -156,45 +207,97 @@ def lanczos(
     norm = np.linalg.norm(q)
     if not norm > 0:
         raise ValueError("v0 must be nonzero")
-    basis = np.empty((dim, steps))
-    alpha = np.empty(steps)
-    beta = np.empty(max(steps - 1, 0))
-    basis[:, 0] = q / norm
     with small_products(dim):
-        restarts = _recurrence(matvec, basis, alpha, beta, gen)
-    return LanczosResult(alpha=alpha, beta=beta, basis=basis if return_basis else None,
-                         restarts=restarts)
+        alpha, beta, restarts, bases = lockstep(
+            lambda block: apply_matvec(matvec, block[0], dim)[None], (q / norm)[None], steps,
+            [gen])
+    return LanczosResult(alpha=alpha[0], beta=beta[0],
+                         basis=bases[:, 0].T if return_basis else None,
+                         restarts=int(restarts[0]))
 
 
-def _recurrence(matvec: Callable, basis: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
-                gen: np.random.Generator) -> int:
-    """Fill ``basis`` (its first column given), ``alpha`` and ``beta``; return the restarts."""
-    dim, steps = basis.shape
-    scale = 0.0
-    restarts = 0
+def _orthogonalise(r: np.ndarray, basis: np.ndarray, *, twice: bool = False) -> float:
+    """Remove from ``r`` (in place) its components along the orthonormal rows of ``basis``.
+
+    Classical Gram-Schmidt, ``r <- r - Q^T (Q r)``: one pass, and a second when the first
+    left less than ``1/sqrt(2)`` of the norm, or always with ``twice``. Returns the norm of
+    ``r`` afterwards. Each pass reads the basis twice: the ``O(N k)`` part of a step.
+    """
+    before = np.linalg.norm(r)
+    r -= (basis @ r) @ basis
+    after = np.linalg.norm(r)
+    if twice or after < _TWICE * before:
+        r -= (basis @ r) @ basis
+        after = np.linalg.norm(r)
+    return float(after)
+
+
+def lockstep(product: Callable[[np.ndarray], np.ndarray], starts: np.ndarray, steps: int,
+             gens) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Run ``m = len(starts)`` Lanczos recurrences side by side, ``A`` applied to blocks.
+
+    Parameters
+    ----------
+    product : callable
+        ``(m, dim)`` C-ordered block of the current vectors (one row per recurrence) to the
+        float64 ``(m, dim)`` block of their images, already checked (:func:`apply_matvec`,
+        :func:`apply_matmat`). Its result is read, never written.
+    starts : numpy.ndarray, shape (m, dim)
+        Unit start vectors.
+    steps : int
+        Lanczos steps ``k`` of every recurrence (validated by the caller, its memory too).
+    gens : sequence of numpy.random.Generator
+        Source of each recurrence's restart vectors.
+
+    Returns
+    -------
+    alpha : numpy.ndarray, shape (m, k)
+    beta : numpy.ndarray, shape (m, k - 1)
+    restarts : numpy.ndarray of int, shape (m,)
+    bases : numpy.ndarray, shape (k, m, dim)
+        ``bases[:, i]`` is the orthonormal basis of recurrence ``i``, one vector a row.
+
+    Notes
+    -----
+    Step ``j`` of recurrence ``i``, from ``w = A q_j``: ``alpha_j = q_j^T w``, then
+    ``r = w - alpha_j q_j - beta_{j-1} q_{j-1}``, then :func:`_orthogonalise` against
+    ``q_1, ..., q_j``, ``beta_j = |r|`` and ``q_{j+1} = r / beta_j``; when
+    ``beta_j <= 1e-10 max(|alpha|, |beta| so far)`` the space is invariant and
+    ``q_{j+1}`` is instead a standard normal vector from ``gens[i]`` orthogonalised twice,
+    with ``beta_j = 0``. Every recurrence runs all ``k`` steps (restarting where it breaks
+    down), so the block keeps ``m`` rows. The arithmetic of recurrence ``i`` does not depend
+    on the others: only ``product`` sees the block.
+    """
+    m, dim = starts.shape
+    bases = np.empty((steps, m, dim))
+    bases[0] = starts
+    alpha = np.empty((m, steps))
+    beta = np.empty((m, max(steps - 1, 0)))
+    scale = np.zeros(m)
+    restarts = np.zeros(m, dtype=np.int64)
+    tiny = np.finfo(np.float64).tiny
     for j in range(steps):
-        w = np.asarray(matvec(basis[:, j]), dtype=np.float64)
-        if w.shape != (dim,):
-            raise ValueError(f"matvec must return shape ({dim},); got {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise ValueError("matvec returned NaN or Inf")
-        alpha[j] = basis[:, j] @ w
-        q_prev = basis[:, : j + 1]
-        for _ in range(2):  # classical Gram-Schmidt, twice
-            w -= q_prev @ (q_prev.T @ w)
-        scale = max(scale, abs(alpha[j]), abs(beta[j - 1]) if j else 0.0)
-        if j == steps - 1:
-            break
-        b = np.linalg.norm(w)
-        if b <= _BREAKDOWN * max(scale, np.finfo(float).tiny):
-            # Invariant subspace: go on from a random vector orthogonal to the basis.
-            restarts += 1
-            b, w = 0.0, gen.standard_normal(dim)
-            for _ in range(2):
-                w -= q_prev @ (q_prev.T @ w)
-            w /= np.linalg.norm(w)
-        else:
-            w /= b
-        beta[j] = b
-        basis[:, j + 1] = w
-    return restarts
+        images = product(bases[j])
+        for i in range(m):
+            q = bases[j, i]
+            alpha[i, j] = q @ images[i]
+            if j == steps - 1:
+                continue
+            r = bases[j + 1, i]  # q_{j+1} is built in place; the product's result is kept
+            np.multiply(q, alpha[i, j], out=r)
+            np.subtract(images[i], r, out=r)
+            if j:
+                r -= beta[i, j - 1] * bases[j - 1, i]
+            scale[i] = max(scale[i], abs(alpha[i, j]), beta[i, j - 1] if j else 0.0)
+            previous = bases[: j + 1, i]
+            b = _orthogonalise(r, previous)
+            if b <= _BREAKDOWN * max(scale[i], tiny):
+                # Invariant subspace: go on from a random vector orthogonal to the basis.
+                restarts[i] += 1
+                r[:] = gens[i].standard_normal(dim)
+                r /= _orthogonalise(r, previous, twice=True)
+                b = 0.0
+            else:
+                r /= b
+            beta[i, j] = b
+    return alpha, beta, restarts, bases

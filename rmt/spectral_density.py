@@ -71,7 +71,7 @@ from ._validation import (
     check_real_array,
     check_symmetric,
 )
-from .lanczos import check_steps, lanczos
+from .lanczos import apply_matmat, apply_matvec, check_steps, lockstep
 from .random import as_generator, as_seed_sequence, child_generator, provenance
 
 __all__ = ["ExtremeEigenvalues", "SpectralDensity", "extreme_eigenvalues", "spectral_density"]
@@ -99,14 +99,20 @@ _CHUNK = 1 << 22
 _ARPACK_MIN_BASIS = 20
 
 
-def _checked(matvec: Callable, v: np.ndarray, dim: int) -> np.ndarray:
-    """``matvec(v)`` as a float64 vector, refusing a wrong shape or NaN/Inf."""
-    w = np.asarray(matvec(v), dtype=np.float64)
-    if w.shape != (dim,):
-        raise ValueError(f"matvec must return shape ({dim},); got {w.shape}")
-    if not np.all(np.isfinite(w)):
-        raise ValueError("matvec returned NaN or Inf")
-    return w
+def _probe(root: np.random.SeedSequence, p: int,
+           dim: int) -> tuple[np.ndarray, np.random.Generator]:
+    """Probe ``p``: the unit Rademacher vector ``z / sqrt(dim)`` and the generator it came from
+    (child ``p`` of ``root``; its later draws are the restart vectors of that probe)."""
+    gen = child_generator(root, p)
+    return (2.0 * gen.integers(0, 2, size=dim) - 1.0) / math.sqrt(dim), gen
+
+
+def _gauss_rule(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes (ascending) and weights of the Gauss rule of the tridiagonal ``(alpha, beta)``."""
+    if alpha.size == 1:
+        return alpha.copy(), np.ones(1)
+    theta, y = scipy.linalg.eigh_tridiagonal(alpha, beta)
+    return theta, y[0] ** 2
 
 
 def _assemble(product: Callable, dim: int) -> np.ndarray:
@@ -356,14 +362,16 @@ def spectral_density(
     grid=None,
     bins: int | None = None,
     kernel_width: float | None = None,
+    matmat: Callable[[np.ndarray], np.ndarray] | None = None,
     rng=None,
 ) -> SpectralDensity:
     r"""The spectral density of a symmetric operator by stochastic Lanczos quadrature.
 
     Parameters
     ----------
-    matvec : callable
-        ``v -> A v`` for a float vector of shape ``(dim,)``; ``A`` must be symmetric.
+    matvec : callable or scipy.sparse.linalg.LinearOperator
+        ``v -> A v`` for a float vector of shape ``(dim,)``; ``A`` must be symmetric. A
+        ``LinearOperator`` (callable as ``op(v)``) must have shape ``(dim, dim)``.
     dim : int
         Size ``N`` of the operator, at least 1.
     method : {"slq", "exact"}, default "slq"
@@ -386,6 +394,17 @@ def spectral_density(
         rule, whose nodes are ``O(range / s)`` apart; a kernel much narrower than that shows
         single Ritz values, not a density. (If all nodes coincide, the range is replaced by
         ``max(|theta|, 1)``.)
+    matmat : callable, optional
+        ``X -> A X`` for a float array ``X`` of shape ``(dim, k)`` whose columns are vectors,
+        returning shape ``(dim, k)``: the convention of
+        :meth:`scipy.sparse.linalg.LinearOperator.matmat` (``matmat=op.matmat``). Given,
+        the probes run in lock-step: one call per Lanczos step on the ``k = probes`` current
+        vectors (``matvec`` is then not called), and the result is that of the sequential
+        probes up to the rounding of ``A X`` against ``A x`` column by column. Worth it for an
+        operator whose products come cheaper in blocks, such as the ``hvp`` of
+        :class:`fields.nn.MLP`, which takes the rows of a ``(k, dim)`` array:
+        ``matmat=lambda x: net.hvp(w, x.T).T`` (the transposes are views). The bases of all
+        probes are then held at once (``8 dim s`` bytes each). SLQ only.
     rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
         Root of the probes (:func:`rmt.random.as_seed_sequence`). Probe ``l`` is drawn from
         the keyed child ``rmt.random.child(root, l)``, so it does not depend on ``probes`` or
@@ -403,17 +422,21 @@ def spectral_density(
     Raises
     ------
     TypeError
-        ``matvec`` not callable; ``dim``, ``steps``, ``probes`` or ``bins`` not integers;
-        ``kernel_width`` not a real number; ``rng`` not a seed; ``grid`` not numeric.
+        ``matvec`` or ``matmat`` not callable; ``dim``, ``steps``, ``probes`` or ``bins`` not
+        integers; ``kernel_width`` not a real number; ``rng`` not a seed; ``grid`` not
+        numeric.
     ValueError
         ``dim < 1``; ``steps`` outside ``[1, dim]``; ``probes < 1``; unknown ``method``;
-        ``steps`` or ``probes`` with ``method="exact"``; both ``grid`` and ``bins``; ``bins < 2``;
-        a non-finite or empty ``grid``; ``kernel_width <= 0``; ``matvec`` returning the wrong
-        shape or NaN/Inf; for ``"exact"``, an assembled matrix that is not symmetric. A
+        ``steps``, ``probes`` or ``matmat`` with ``method="exact"``; a ``LinearOperator`` whose
+        shape is not ``(dim, dim)``; both ``grid`` and ``bins``; ``bins < 2``; a non-finite
+        or empty ``grid``; ``kernel_width <= 0``; ``matvec`` or ``matmat`` returning the
+        wrong shape or NaN/Inf; for ``"exact"``, an assembled matrix that is not symmetric. A
         ``dim``, ``steps``, ``probes`` or ``bins`` whose arrays would not fit in the memory
         available (:func:`rmt._validation.memory_limit`): the Lanczos basis of a probe
-        (``8 dim s`` bytes), the nodes and weights (``16 s`` per probe), the grid and density
-        (``16`` per bin), for ``"exact"`` the dense matrix (``24 dim^2``).
+        (``8 dim s`` bytes; with ``matmat`` the bases of all probes at once,
+        ``8 dim (s + 1)`` bytes per probe with the block product), the nodes and weights
+        (``16 s`` per probe), the grid and density (``16`` per bin), for ``"exact"`` the
+        dense matrix (``24 dim^2``).
 
     Notes
     -----
@@ -444,9 +467,11 @@ def spectral_density(
     and since the kernel ``g_x(t)`` is a smooth function of ``t``, ``phi_hat(x)`` estimates
     ``tr g_x(A) / N``, the exact spectral density smoothed by the same kernel.
 
-    Cost per probe: ``s`` products with ``A`` and ``O(N s^2)`` for reorthogonalisation;
-    memory ``O(N s)``. BLAS runs on one thread during the probes when ``N <= 2**22``
-    (:mod:`rmt._threads`: their products are too small for threads to pay).
+    Cost per probe: ``s`` products with ``A`` and ``O(N s^2)`` for reorthogonalisation (one
+    Gram-Schmidt pass per step, :mod:`rmt.lanczos`); memory ``O(N s)``, or ``O(N s n_v)``
+    with ``matmat``, whose ``s`` block products replace the ``s n_v`` single ones. BLAS
+    runs on one thread during the probes when ``N <= 2**22`` (:mod:`rmt._threads`: their
+    products are too small for threads to pay).
 
     Ubaru, Chen & Saad (2017), SIAM J. Matrix Anal. Appl. 38, 1075; Ghorbani, Krishnan &
     Xiao (2019), ICML (arXiv:1901.10159).
@@ -465,12 +490,18 @@ def spectral_density(
     """
     if not callable(matvec):
         raise TypeError(f"matvec must be callable; got {type(matvec).__name__}")
+    if matmat is not None and not callable(matmat):
+        raise TypeError(f"matmat must be callable or None; got {type(matmat).__name__}")
     dim = check_int("dim", dim, 1)
+    if isinstance(matvec, scipy.sparse.linalg.LinearOperator) and matvec.shape != (dim, dim):
+        raise ValueError(f"matvec, a LinearOperator, must have shape ({dim}, {dim}); got "
+                         f"{matvec.shape}")
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}; got {method!r}")
     if method == "exact":
-        if steps is not None or probes is not None:
-            raise ValueError("steps and probes apply to method='slq' only; leave them None")
+        if steps is not None or probes is not None or matmat is not None:
+            raise ValueError("steps, probes and matmat apply to method='slq' only; leave them "
+                             "None")
         check_count("dim", dim, 1, bytes_each=3 * 8 * dim,
                     what="the dense matrix (dim x dim float64, its symmetrised copy and "
                          "eigvalsh's workspace)")
@@ -482,31 +513,39 @@ def spectral_density(
                         what=f"the Lanczos basis of a probe ({steps} vectors of dim float64)")
         else:
             steps = check_steps(steps, dim, "the Lanczos basis of a probe")
-        probes = _DEFAULT_PROBES if probes is None else check_count(
-            "probes", probes, 1, bytes_each=2 * 8 * steps,
-            what=f"the nodes and weights ({steps} of each per probe, float64)")
+        if matmat is None:
+            per_probe, what = 2 * 8 * steps, f"the nodes and weights ({steps} of each per probe)"
+        else:
+            per_probe = 8 * (dim * (steps + 1) + 2 * steps)
+            what = (f"the Lanczos bases of the probes in lock-step ({steps} vectors of dim "
+                    f"float64 per probe, with the block product, the nodes and weights)")
+        probes = check_count("probes", _DEFAULT_PROBES if probes is None else probes, 1,
+                             bytes_each=per_probe, what=what)
     grid, bins = _check_grid(grid, bins)
     if kernel_width is not None:
         kernel_width = check_positive_float("kernel_width", kernel_width)
     root = as_seed_sequence(rng)
 
     if method == "exact":
-        nodes = np.linalg.eigvalsh(_assemble(lambda v: _checked(matvec, v, dim), dim))[None, :]
+        nodes = np.linalg.eigvalsh(_assemble(lambda v: apply_matvec(matvec, v, dim), dim))[None, :]
         weights = np.full((1, dim), 1.0 / dim)
     else:
         nodes = np.empty((probes, steps))
         weights = np.empty((probes, steps))
         with small_products(dim):
-            for p in range(probes):
-                gen = child_generator(root, p)
-                z = 2.0 * gen.integers(0, 2, size=dim) - 1.0
-                res = lanczos(matvec, dim, steps, v0=z, rng=gen)
-                if steps == 1:
-                    theta, y = res.alpha, np.ones((1, 1))
-                else:
-                    theta, y = scipy.linalg.eigh_tridiagonal(res.alpha, res.beta)
-                nodes[p] = theta
-                weights[p] = y[0] ** 2
+            if matmat is None:
+                for p in range(probes):
+                    start, gen = _probe(root, p, dim)
+                    alpha, beta, _, _ = lockstep(
+                        lambda block: apply_matvec(matvec, block[0], dim)[None], start[None],
+                        steps, [gen])
+                    nodes[p], weights[p] = _gauss_rule(alpha[0], beta[0])
+            else:
+                starts, gens = zip(*(_probe(root, p, dim) for p in range(probes)), strict=True)
+                alpha, beta, _, _ = lockstep(lambda block: apply_matmat(matmat, block),
+                                             np.array(starts), steps, gens)
+                for p in range(probes):
+                    nodes[p], weights[p] = _gauss_rule(alpha[p], beta[p])
 
     if kernel_width is None:
         spread = float(nodes.max() - nodes.min())
@@ -640,7 +679,7 @@ def extreme_eigenvalues(
     def product(v: np.ndarray) -> np.ndarray:
         nonlocal count
         count += 1
-        return _checked(matvec, np.ravel(v), dim)
+        return apply_matvec(matvec, np.ravel(v), dim)
 
     wanted = 2 * k if which == "both" else k
     converged = True

@@ -10,6 +10,7 @@ the tail of its Chebyshev series beyond degree ``2s - 1``.
 
 import numpy as np
 import pytest
+import scipy.sparse.linalg
 import xarray as xr
 
 import rmt
@@ -352,6 +353,137 @@ def test_same_seed_same_result_and_probe_j_from_child_j():
         one.nodes[0, 0] = 1.0  # the result is frozen, its arrays read-only
 
 
+# Lock-step probes through matmat: one product per step on the block of current vectors.
+# The two runs differ only by the rounding of A X against A x (each entry within about
+# N eps max|A| ~ 1e-13 here); Ritz values and Gauss weights, both well conditioned at these
+# node spacings, then agree to far better than the 1e-10 asked.
+LOCKSTEP_ATOL = 1e-10
+
+
+class Counted:
+    """``A`` as a matvec and a matmat, counting the calls and recording the block shapes."""
+
+    def __init__(self, a):
+        self.a, self.vectors, self.blocks = a, 0, []
+
+    def matvec(self, v):
+        self.vectors += 1
+        return self.a @ v
+
+    def matmat(self, x):
+        self.blocks.append(x.shape)
+        return self.a @ x
+
+
+def assert_same_density(one, two, atol=LOCKSTEP_ATOL):
+    for name in ("nodes", "weights", "grid", "density"):
+        np.testing.assert_allclose(getattr(one, name), getattr(two, name), rtol=0, atol=atol)
+
+
+def test_lockstep_probes_equal_sequential_probes():
+    n, steps, probes = 200, 30, 6
+    a = rmt.goe(n, rng=31)
+    seq = spectral_density(op(a), n, steps=steps, probes=probes, rng=5)
+    counted = Counted(a)
+    lock = spectral_density(counted.matvec, n, steps=steps, probes=probes,
+                            matmat=counted.matmat, rng=5)
+    # One block product per Lanczos step, on all probes at once; no single products.
+    assert counted.vectors == 0 and counted.blocks == [(n, probes)] * steps
+    assert_same_density(seq, lock)
+    assert lock.seed.entropy == seq.seed.entropy and lock.probes == probes
+    # Probe j is still the Rademacher vector of child j: one step gives its Rayleigh quotient.
+    one = spectral_density(op(a), n, steps=1, probes=probes, matmat=op(a), rng=5)
+    for j in range(probes):
+        q = probe(5, j, n)
+        assert one.nodes[j, 0] == pytest.approx(q @ a @ q, abs=1e-14)
+
+
+def test_lockstep_with_a_linear_operator_and_full_steps():
+    # steps = N: every probe's nodes are the eigenvalues; a LinearOperator as matvec, its
+    # matmat as matmat.
+    n = 40
+    a = rmt.goe(n, rng=32)
+    lam = np.linalg.eigvalsh(a)
+    linop = scipy.sparse.linalg.aslinearoperator(a)
+    lock = spectral_density(linop, n, steps=n, probes=3, matmat=linop.matmat, rng=6)
+    seq = spectral_density(linop, n, steps=n, probes=3, rng=6)
+    assert_same_density(seq, lock)
+    for j in range(3):
+        np.testing.assert_allclose(lock.nodes[j], lam, rtol=0, atol=1e-12)
+
+
+def pair_operator(n, pair_values, rest):
+    """``sum_k lambda_k u_k u_k^T + rest (I - sum_k u_k u_k^T)``, ``u_k = (e_2k - e_2k+1)/sqrt 2``.
+
+    A Rademacher ``z`` has ``u_k^T z = (z_2k - z_2k+1) / sqrt 2``: zero or not with probability
+    1/2 each. So probe ``j`` sees ``1 + #{k : z_2k != z_2k+1}`` distinct eigenvalues, and its
+    Krylov space becomes invariant after that many steps: at a different step for different
+    probes.
+    """
+    u = np.zeros((n, len(pair_values)))
+    for k in range(len(pair_values)):
+        u[2 * k, k], u[2 * k + 1, k] = 1 / np.sqrt(2), -1 / np.sqrt(2)
+    return rest * np.eye(n) + (u * (np.asarray(pair_values) - rest)) @ u.T, u
+
+
+def test_lockstep_handles_probes_breaking_down_at_different_steps():
+    # Ten pairs: a probe sees about half of their ten values, and 1.0; after its breakdown
+    # the restart vector sees the rest, so the restarted nodes depend on the restart vector
+    # (drawn from the probe's own generator in both runs).
+    n, steps, probes, seed = 20, 10, 8, 4
+    values = np.linspace(-2.0, 3.0, 10)
+    a, u = pair_operator(n, values, rest=1.0)
+    seen = []
+    for j in range(probes):
+        v = probe(seed, j, n)
+        proj = (u.T @ v) ** 2
+        visible = proj > 1e-12
+        seen.append(1 + int(visible.sum()))
+        # Public Lanczos from the same probe: beta vanishes exactly where the space is
+        # invariant, after `seen` steps.
+        res = rmt.lanczos(op(a), n, steps, v0=v, rng=0)
+        assert res.beta[seen[-1] - 1] == 0.0 and np.all(res.beta[: seen[-1] - 1] > 0)
+    assert len(set(seen)) > 2 and max(seen) < steps  # every probe breaks down, at several steps
+    seq = spectral_density(op(a), n, steps=steps, probes=probes, rng=seed)
+    lock = spectral_density(op(a), n, steps=steps, probes=probes, matmat=op(a), rng=seed)
+    # After a restart, the random vector sees the same eigenvalues again: T has exactly
+    # repeated nodes, among which the weight may be shared in any way (the eigenvectors of a
+    # repeated eigenvalue are not unique). So nodes and the density are compared, and the
+    # weights as a measure: summed over coincident nodes.
+    for name in ("nodes", "grid", "density"):
+        np.testing.assert_allclose(getattr(lock, name), getattr(seq, name), rtol=0,
+                                   atol=LOCKSTEP_ATOL)
+    for j in range(probes):
+        v = probe(seed, j, n)
+        proj = (u.T @ v) ** 2
+        # The Gauss rule is mu_v itself: atoms at the values seen, with weights (u_k^T v)^2,
+        # and 1 - their sum at `rest`; the restarted part carries no weight.
+        atoms = np.r_[values[proj > 1e-12], 1.0]
+        masses = np.r_[proj[proj > 1e-12], 1.0 - proj.sum()]
+        for sd in (seq, lock):
+            at = np.abs(sd.nodes[j][:, None] - atoms) < 1e-9  # (steps, atoms)
+            assert np.all(at.any(axis=0))  # every atom is a node
+            np.testing.assert_allclose(sd.weights[j] @ at, masses, rtol=0, atol=1e-12)
+            assert sd.weights[j][~at.any(axis=1)].sum() < 1e-12
+
+
+def test_lockstep_refuses_bad_matmat():
+    a = rmt.goe(6, rng=1)
+    with pytest.raises(TypeError, match="matmat must be callable"):
+        spectral_density(op(a), 6, matmat=5)
+    for bad in (lambda x: (a @ x)[:-1], lambda x: (a @ x).T, lambda x: (a @ x).ravel()):
+        with pytest.raises(ValueError, match=r"matmat must return shape \(6, 3\)"):
+            spectral_density(op(a), 6, steps=4, probes=3, matmat=bad, rng=0)
+    with pytest.raises(ValueError, match="matmat returned NaN"):
+        spectral_density(op(a), 6, steps=4, probes=3, matmat=lambda x: a @ x + np.nan, rng=0)
+    with pytest.raises(ValueError, match="steps, probes and matmat apply"):
+        spectral_density(op(a), 6, method="exact", matmat=op(a))
+    with pytest.raises(ValueError, match=r"matvec, a LinearOperator, must have shape \(6, 6\)"):
+        spectral_density(scipy.sparse.linalg.aslinearoperator(np.eye(5)), 6)
+    with pytest.raises(ValueError, match="probes.*lock-step"):
+        spectral_density(op(a), 6, probes=10**12, matmat=op(a))
+
+
 def test_to_xarray():
     a = rmt.goe(60, rng=14)
     sd = spectral_density(op(a), 60, steps=12, probes=4, rng=3, bins=100)
@@ -402,7 +534,7 @@ def test_spectral_density_refuses_bad_input():
         spectral_density(eye, 3, probes=0)
     with pytest.raises(ValueError, match="method"):
         spectral_density(eye, 3, method="kpm")
-    with pytest.raises(ValueError, match="steps and probes"):
+    with pytest.raises(ValueError, match="steps, probes and matmat apply"):
         spectral_density(eye, 3, method="exact", probes=2)
     with pytest.raises(ValueError, match="grid or bins"):
         spectral_density(eye, 3, grid=[0.0, 1.0], bins=10)
