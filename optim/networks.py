@@ -39,7 +39,7 @@ import xarray as xr
 import rmt
 from fields.nn import MLP
 from fields.surface import check_surface
-from rmt._validation import check_count, check_int
+from rmt._validation import check_bool, check_count, check_int, check_positive_float
 from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
@@ -50,11 +50,32 @@ from .first_order import rmsprop
 __all__ = ["spectra_along_training", "network_error_index", "semicircle_trend"]
 
 _SPECTRUM_METHODS = ("exact", "slq")
+_SPECTRA = ("all", "ends", "none")
+
+
+def _moments_and_tolerance(hessian: np.ndarray, relative: float) -> tuple[float, float, float]:
+    r"""The mean and variance of a dense Hessian's spectrum, exactly, and its null tolerance.
+
+    ``mean = tr H / dim`` and ``var = ||H||_F^2 / dim - mean^2``; the tolerance
+    ``tau = relative ||H||_F``, by default with ``relative = dim * eps``: the rule of
+    :func:`numpy.linalg.matrix_rank` (Press, Teukolsky, Vetterling & Flannery, *Numerical
+    Recipes*, 3rd ed., 2007, section 2.6) with the Frobenius norm, which bounds the spectral
+    norm from above. Eigenvalues that are zero in exact arithmetic (the weights of an input
+    pixel that is zero in every image, the directions along which the softmax is invariant)
+    come out of a backward-stable factorisation within ``O(dim eps ||H||)`` of zero, on
+    either side.
+    """
+    n = hessian.shape[0]
+    frobenius2 = float(np.einsum("ij,ij->", hessian, hessian))
+    mean = float(np.trace(hessian)) / n
+    return mean, frobenius2 / n - mean**2, relative * math.sqrt(frobenius2)
 
 
 def spectra_along_training(net, *, optimizer: Transform | None = None, steps: int = 2000,
-                           checkpoints: int = 5, method: str = "exact", slq_steps: int = 80,
-                           slq_probes: int = 10, x0=None, rng=None) -> xr.Dataset:
+                           checkpoints: int = 5, method: str = "exact", spectra: str = "all",
+                           density: bool = False, null_relative: float | None = None,
+                           slq_steps: int = 80, slq_probes: int = 10, x0=None,
+                           rng=None) -> xr.Dataset:
     """Hessian spectra of a network at points of falling loss along a full-batch training run.
 
     Parameters
@@ -70,9 +91,25 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
         Number of points: the start, the end, and the first steps at which the loss falls
         below levels equally spaced between them.
     method : {"exact", "slq"}
-        ``numpy.linalg.eigvalsh`` of ``net.hess`` (up to ~20k parameters), or
-        :func:`rmt.spectral_density` on ``hvp`` (``slq_steps`` Lanczos steps,
-        ``slq_probes`` probes, in lock-step on blocks for the networks of :mod:`fields.nn`).
+        ``"exact"``: from the dense Hessian ``net.hess`` at every checkpoint -- the index and
+        null-space fractions from its eigenvalues where ``spectra`` asks for them
+        (:func:`rmt.symmetric_eigenvalues`), elsewhere from the inertia of ``H + tau I`` and
+        ``H - tau I`` (:func:`rmt.index`, two ``L D L^T`` factorisations), and the mean and
+        variance of the spectrum exactly from ``tr H`` and ``||H||_F^2``. ``"slq"``:
+        :func:`rmt.spectral_density` on ``hvp`` alone (``slq_steps`` Lanczos steps,
+        ``slq_probes`` probes, in lock-step on blocks for the networks of :mod:`fields.nn`),
+        for networks too large for a dense Hessian.
+    spectra : {"all", "ends", "none"}
+        With ``"exact"``: the checkpoints whose full spectrum is computed -- every one, the
+        first and the last, or none (at 22,210 parameters an eigenvalue decomposition takes
+        minutes, the two factorisations less).
+    density : bool, default False
+        With ``"exact"``: also the SLQ density at every checkpoint (always with ``"slq"``).
+    null_relative : float, optional
+        The null space's tolerance relative to ``||H||_F`` (:func:`null_tolerance`; default
+        ``dim * eps``). Eigenvalues with ``|lambda| <= tau`` are counted in
+        ``null_fraction`` (``-tau <= lambda < tau``), never in the index: the index fraction
+        is ``#{lambda < -tau} / dim``.
     x0 : array_like, optional
         Start (default ``net.w0``).
     rng : None, int, SeedSequence or Generator
@@ -83,13 +120,16 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
     -------
     xarray.Dataset
         Over ``checkpoint``: ``checkpoint_step``, ``loss``, ``error`` (``net.task_error``: a
-        classification or reconstruction error), ``index_fraction`` (negative eigenvalues /
-        dim), ``mean`` and ``std`` of the spectrum (a semicircle with these moments has
-        centre ``mean`` and radius ``2 std``), ``fitted_index_fraction`` (that semicircle's
-        fraction below 0); ``eigenvalues`` over (``checkpoint``, ``eigenvalue``) for
-        ``"exact"``, ``nodes`` and ``weights`` over (``checkpoint``, ``probe``, ``node``) for
-        ``"slq"``; the parameters ``x`` over (``checkpoint``, ``coord``); the training
-        ``trajectory_loss`` over ``step``.
+        classification or reconstruction error), ``index_fraction`` (eigenvalues below
+        ``-tau`` / dim for ``"exact"``, the SLQ estimate of the fraction below 0 for
+        ``"slq"``), ``null_fraction`` and ``tolerance`` (``tau``; NaN for ``"slq"``),
+        ``mean`` and ``std`` of the spectrum (a semicircle with these moments has centre
+        ``mean`` and radius ``2 std``), ``fitted_index_fraction`` (that semicircle's
+        fraction below 0); with a density, ``slq_index_fraction`` and its
+        ``slq_index_stderr``, and ``nodes`` and ``weights`` over (``checkpoint``,
+        ``probe``, ``node``); ``eigenvalues`` over (``checkpoint``, ``eigenvalue``) for
+        ``"exact"`` with spectra (NaN at the checkpoints without one); the parameters ``x``
+        over (``checkpoint``, ``coord``); the training ``trajectory_loss`` over ``step``.
         ``attrs``: the provenance (:func:`rmt.random.provenance`) with ``surface``, ``dim``,
         ``optimizer`` and the arguments.
 
@@ -98,21 +138,30 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
     TypeError
         ``net`` lacks a member the method needs (:func:`fields.surface.check_surface`).
     ValueError
-        Unknown ``method``, ``checkpoints < 2``, ``steps < 1``, a run that diverged at once;
-        ``checkpoints`` whose points and spectra (``8 (2 dim + 6)`` bytes each for
-        ``"exact"``, ``8 (dim + 2 slq_probes slq_steps + 6)`` for ``"slq"``), or ``steps``
-        whose trajectory (:func:`optim.run`, recording ``x``), would not fit in the memory
-        available (:func:`rmt._validation.memory_limit`).
+        Unknown ``method`` or ``spectra``, ``checkpoints < 2``, ``steps < 1``, a run that
+        diverged at once; ``checkpoints`` whose points and spectra (``8 (2 dim + 6)`` bytes
+        each for ``"exact"``, ``8 (dim + 2 slq_probes slq_steps + 6)`` for ``"slq"``), or
+        ``steps`` whose trajectory (:func:`optim.run`, recording ``x``), would not fit in the
+        memory available (:func:`rmt._validation.memory_limit`).
     """
     if method not in _SPECTRUM_METHODS:
         raise ValueError(f"method must be one of {_SPECTRUM_METHODS}; got {method!r}")
+    if spectra not in _SPECTRA:
+        raise ValueError(f"spectra must be one of {_SPECTRA}; got {spectra!r}")
     check_surface(net, ("value", "grad", "hvp", "hess") if method == "exact" else "hvp",
                   name="net")
     steps = check_int("steps", steps, 1)
+    density = check_bool("density", density) or method == "slq"
+    if null_relative is not None:
+        null_relative = check_positive_float("null_relative", null_relative)
     slq_steps = check_int("slq_steps", slq_steps, 1)
     slq_probes = check_int("slq_probes", slq_probes, 1)
-    per_checkpoint = net.dim + (net.dim if method == "exact" else 2 * slq_probes * slq_steps)
-    checkpoints = check_count("checkpoints", checkpoints, 2, bytes_each=8 * (per_checkpoint + 6),
+    exact = method == "exact"
+    spectra = spectra if exact else "none"
+    relative = net.dim * np.finfo(np.float64).eps if null_relative is None else null_relative
+    per_checkpoint = net.dim + (net.dim if exact and spectra != "none" else 0) + (
+        2 * slq_probes * slq_steps if density else 0)
+    checkpoints = check_count("checkpoints", checkpoints, 2, bytes_each=8 * (per_checkpoint + 8),
                               what=f"the checkpoints' points and spectra ({per_checkpoint} "
                                    f"float64 each)")
     optimizer = rmsprop(1e-3) if optimizer is None else optimizer
@@ -131,15 +180,32 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
         chosen.append(int(below[0]) if below.size else last)
     chosen.append(last)
     points = traj.x.values[chosen]
+    steps_axis = traj.step.values
+    del traj  # its recorded x: steps x dim
 
-    rows = {k: [] for k in ("loss", "error", "index_fraction", "mean", "std")}
+    names = ("loss", "error", "index_fraction", "null_fraction", "tolerance", "mean", "std",
+             "slq_index_fraction", "slq_index_stderr")
+    rows = {k: [] for k in names}
     eigs, nodes, weights = [], [], []
     for k, w in enumerate(points):
-        if method == "exact":
-            lam = np.linalg.eigvalsh(net.hess(w))
-            eigs.append(lam)
-            frac, mean, var = float(np.mean(lam < 0)), float(lam.mean()), float(lam.var())
-        else:
+        with_spectrum = exact and (spectra == "all" or (spectra == "ends"
+                                                        and k in (0, len(points) - 1)))
+        frac = null = tau = math.nan
+        if exact:
+            h = net.hess(w)
+            mean, var, tau = _moments_and_tolerance(h, relative)
+            if with_spectrum:
+                lam = rmt.symmetric_eigenvalues(h)
+                below, within = int(np.sum(lam < -tau)), int(np.sum(lam < tau))
+            else:
+                lam = np.full(net.dim, np.nan)
+                below, within = rmt.index(h, shift=-tau), rmt.index(h, shift=tau)
+            # The null space is [-tau, tau): counted apart, never in the index.
+            frac, null = below / net.dim, (within - below) / net.dim
+            del h
+            if spectra != "none":
+                eigs.append(lam)
+        if density:
             # A fields.nn network's hvp takes a (k, dim) block: the probes run in lock-step.
             block = (lambda x, w=w: net.hvp(w, x.T).T) if isinstance(net, MLP) else None
             sd = rmt.spectral_density(lambda v, w=w: net.hvp(w, v), net.dim, steps=slq_steps,
@@ -147,14 +213,21 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
                                       rng=child(root, 1, k))
             nodes.append(sd.nodes)
             weights.append(sd.weights)
-            frac = float(sd.fraction_below(0.0)[0])
-            mean = float(sd.moments(1)[0])
-            var = float(sd.moments(2)[0]) - mean**2
+            slq_frac, slq_se = (float(v) for v in sd.fraction_below(0.0))
+            rows["slq_index_fraction"].append(slq_frac)
+            rows["slq_index_stderr"].append(slq_se)
+            if not exact:
+                frac = slq_frac
+                mean = float(sd.moments(1)[0])
+                var = float(sd.moments(2)[0]) - mean**2
         rows["loss"].append(float(net.value(w)))
         rows["error"].append(_task_error(net, w))
         rows["index_fraction"].append(frac)
+        rows["null_fraction"].append(null)
+        rows["tolerance"].append(tau)
         rows["mean"].append(mean)
         rows["std"].append(math.sqrt(max(var, 0.0)))
+
     mean, std = np.array(rows["mean"]), np.array(rows["std"])
     fitted = scipy.stats.semicircular.cdf(0.0, loc=mean, scale=2 * std)
     data = {
@@ -163,6 +236,10 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
         "error": ("checkpoint", np.array(rows["error"]), {"long_name": "training error"}),
         "index_fraction": ("checkpoint", np.array(rows["index_fraction"]),
                            {"long_name": "fraction of negative Hessian eigenvalues"}),
+        "null_fraction": ("checkpoint", np.array(rows["null_fraction"]),
+                          {"long_name": "fraction of Hessian eigenvalues in [-tau, tau)"}),
+        "tolerance": ("checkpoint", np.array(rows["tolerance"]),
+                      {"long_name": "null-space tolerance tau"}),
         "mean": ("checkpoint", mean, {"long_name": "mean eigenvalue"}),
         "std": ("checkpoint", std, {"long_name": "standard deviation of the eigenvalues"}),
         "fitted_index_fraction": ("checkpoint", fitted,
@@ -171,15 +248,20 @@ def spectra_along_training(net, *, optimizer: Transform | None = None, steps: in
         "trajectory_loss": ("step", values),
         "x": (("checkpoint", "coord"), points, {"long_name": "parameters at the checkpoint"}),
     }
-    if method == "exact":
+    if eigs:
         data["eigenvalues"] = (("checkpoint", "eigenvalue"), np.array(eigs))
-    else:
+    if density:
         data["nodes"] = (("checkpoint", "probe", "node"), np.array(nodes))
         data["weights"] = (("checkpoint", "probe", "node"), np.array(weights))
+        data["slq_index_fraction"] = ("checkpoint", np.array(rows["slq_index_fraction"]),
+                                      {"long_name": "SLQ estimate of the index fraction"})
+        data["slq_index_stderr"] = ("checkpoint", np.array(rows["slq_index_stderr"]),
+                                    {"long_name": "its standard error across probes"})
     attrs = provenance(root, surface=net, dim=net.dim, optimizer=optimizer, steps=steps,
-                       checkpoints=checkpoints, method=method, slq_steps=slq_steps,
+                       checkpoints=checkpoints, method=method, spectra=spectra,
+                       density=density, null_relative=relative, slq_steps=slq_steps,
                        slq_probes=slq_probes)
-    return xr.Dataset(data, coords={"step": traj.step.values}, attrs=attrs)
+    return xr.Dataset(data, coords={"step": steps_axis}, attrs=attrs)
 
 
 def semicircle_trend(loss, index_fraction) -> tuple[float, float, float]:

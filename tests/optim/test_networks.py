@@ -114,3 +114,52 @@ def test_bad_input():
         spectra_along_training(net, method="lanczos")
     with pytest.raises(ValueError, match="checkpoints"):
         spectra_along_training(net, checkpoints=1)
+
+
+def test_the_null_space_is_counted_apart_from_the_index():
+    # Without weight decay a softmax net has exact zero eigenvalues: the 3 input features
+    # that are zero in every example give 3 x 6 weights with zero curvature, and the logits'
+    # invariance under a common shift gives 6 + 1 more (one per hidden unit and the bias).
+    # Rounding puts them on either side of 0; the tolerance tau = dim eps ||H||_F keeps them
+    # out of the index. The two exact routes -- eigenvalues, and the inertia of H -+ tau I --
+    # give the same counts at every checkpoint.
+    rng = np.random.default_rng(2)
+    x = rng.uniform(size=(80, 16))
+    x[:, :3] = 0.0
+    y = rng.integers(0, 4, 80)
+    net = MLP([16, 6, 4], "tanh", "softmax-cross-entropy", (x, y), rng=2)
+    structural = 3 * 6 + 6 + 1
+    with_spectra = spectra_along_training(net, steps=200, checkpoints=3, rng=0)
+    inertia = spectra_along_training(net, steps=200, checkpoints=3, spectra="none", rng=0)
+    assert "eigenvalues" not in inertia
+    for ds in (with_spectra, inertia):
+        assert np.all(np.round(ds.null_fraction.values * net.dim) >= structural)
+    np.testing.assert_array_equal(with_spectra.index_fraction, inertia.index_fraction)
+    np.testing.assert_array_equal(with_spectra.null_fraction, inertia.null_fraction)
+    lam, tau = with_spectra.eigenvalues.values, with_spectra.tolerance.values[:, None]
+    np.testing.assert_array_equal(with_spectra.index_fraction, np.mean(lam < -tau, axis=1))
+    assert np.all(tau[:, 0] < 1e-9 * np.abs(lam).max(axis=1))
+    # The mean and variance come from the trace and the Frobenius norm, exactly.
+    np.testing.assert_allclose(inertia["mean"], lam.mean(axis=1), rtol=1e-10)
+    np.testing.assert_allclose(inertia["std"], lam.std(axis=1), rtol=1e-10)
+
+
+def test_spectra_at_the_ends_with_densities_at_every_checkpoint():
+    net = _net(5)
+    ds = spectra_along_training(net, steps=150, checkpoints=4, spectra="ends", density=True,
+                                slq_steps=20, slq_probes=4, rng=1)
+    lam = ds.eigenvalues.values
+    assert np.all(np.isfinite(lam[[0, -1]])) and np.all(np.isnan(lam[1:-1]))
+    assert ds.nodes.shape == (4, 4, 20)
+    # SLQ against the exact index: 4 standard errors across probes plus the quadrature's
+    # resolution at 0 (the larger weight of the two Ritz nodes around 0, averaged over probes:
+    # the Chebyshev-Markov-Stieltjes bound), and the null space, which either side may hold.
+    nodes, weights = ds.nodes.values, ds.weights.values
+    below = np.where(nodes < 0, nodes, -np.inf).argmax(axis=-1)[..., None]
+    above = np.where(nodes >= 0, nodes, np.inf).argmin(axis=-1)[..., None]
+    resolution = np.maximum(np.take_along_axis(weights, below, -1),
+                            np.take_along_axis(weights, above, -1))[..., 0].mean(axis=1)
+    gap = np.abs(ds.slq_index_fraction - ds.index_fraction)
+    assert np.all(gap <= 4 * ds.slq_index_stderr + resolution + ds.null_fraction)
+    with pytest.raises(ValueError, match="spectra must be one of"):
+        spectra_along_training(net, steps=5, spectra="middle")
