@@ -151,27 +151,34 @@ def error_index_plane(ds, *, ax=None, title: str | None = None):
 def spectra_along_training(ds, *, ax=None, bins: int = 60, title: str | None = None):
     """Hessian eigenvalue histograms at the checkpoints of
     :func:`optim.spectra_along_training`, each with the semicircle of the same mean and variance
-    (dashed)."""
+    (dashed): the exact eigenvalues where they were computed (``spectra="ends"`` leaves the
+    other checkpoints out), else the SLQ densities."""
     import scipy.stats
 
     check_dataset("ds", ds, ["loss", "index_fraction", "mean", "std"], dims=("checkpoint",))
     if "eigenvalues" not in ds:
         check_dataset("ds", ds, ["nodes", "weights"], dims=("probe",))
+    elif not np.all(np.isfinite(ds.eigenvalues.values), axis=1).any():
+        raise ValueError("ds: no checkpoint has its eigenvalues (spectra='none')")
     bins = check_count("bins", bins, 1, bytes_each=16, what="the histogram's edges and counts")
     check_axes("ax", ax)
     check_text("title", title)
     ax = _axes(ax)
-    if "eigenvalues" in ds:
-        lo, hi = np.percentile(ds.eigenvalues.values, [0.5, 99.5])
+    exact = "eigenvalues" in ds
+    if exact:
+        shown = np.flatnonzero(np.all(np.isfinite(ds.eigenvalues.values), axis=1))
+        lo, hi = np.percentile(ds.eigenvalues.values[shown], [0.5, 99.5])
     else:
+        shown = np.arange(ds.sizes["checkpoint"])
         lo, hi = np.percentile(ds.nodes.values, [0.5, 99.5])
     edges = np.linspace(lo, hi, bins + 1)
     grid = np.linspace(lo, hi, 400)
-    for k, color in zip(range(ds.sizes["checkpoint"]), _colors(ds.sizes["checkpoint"]),
-                        strict=True):
-        row = ds.isel(checkpoint=k)
+    colors = _colors(ds.sizes["checkpoint"])
+    for k in shown:
+        color = colors[k]
+        row = ds.isel(checkpoint=int(k))
         label = f"loss {float(row.loss):.3g} (alpha = {float(row.index_fraction):.3f})"
-        if "eigenvalues" in ds:
+        if exact:
             ax.hist(row.eigenvalues.values, bins=edges, density=True, histtype="step",
                     color=color, label=label)
         else:

@@ -1,0 +1,348 @@
+r"""The talk's network experiments at the talk's sizes, on real images (``--talk-scale``).
+
+Dauphin et al. (2014, NeurIPS, "Identifying and attacking the saddle point problem in
+high-dimensional non-convex optimization", section 3 and Figure 1) computed exact Hessians of
+one-hidden-layer networks of about 20,000 parameters on MNIST and CIFAR-10 resized to
+10 x 10. The three experiments here are that run, offline:
+
+* :func:`talk_spectra_mnist` and :func:`talk_spectra_fashion` -- a 100-200-10 tanh network
+  (22,210 parameters) on the 5,000 real MNIST digits of :func:`fields.data.load_mnist_sample`
+  and on the 10,000 Fashion-MNIST test images (:func:`fields.data.load_fashion_mnist`), both
+  at 10 x 10, trained by full-batch RMSProp; at checkpoints of falling loss
+  (:func:`optim.spectra_along_training`): the exact index fraction at every checkpoint (the
+  inertia of the dense Hessian, its null space counted apart), the exact spectrum at the first
+  and the last (:func:`rmt.symmetric_eigenvalues`), the SLQ density at all, beside the
+  semicircle of the same mean and variance; and the local statistics of the last spectrum's
+  bulk, the mean ratio of consecutive level spacings (:func:`rmt.spacing_ratio_mean`) against
+  the GOE's and Poisson's.
+* :func:`talk_error_index` -- certified critical points of a 100-50-10 tanh network (5,560
+  parameters) on the MNIST digits, found by Newton-MR from points along training paths and
+  from random high-loss points (:func:`optim.network_error_index`): training error against
+  index, with the Spearman correlation and its confidence interval.
+
+Each is a figure function (``name(*, quick, rng) -> (figure, claims)``) registered under the
+entry-point group ``rmt.talk_scale``; ``quick`` is a reduced run for the tests. Every row of
+their claims is an *observation* of the talk, reported whatever it turns out to be, except
+the agreement of the SLQ index with the exact one, a law of the library's estimator.
+
+**The bulk of a spectrum** (for the spacing ratios): the eigenvalues with
+:math:`|\lambda| > 100\,\tau` (each then known to 1 % or better: a backward-stable
+eigenvalue is within about :math:`\tau = \mathrm{dim}\,\varepsilon\,\|H\|_F` of the exact
+one), without the ``C = 10`` largest (the outliers, about one per class: Sagun, Bottou &
+LeCun 2016; Papyan 2019), the ratios taken within each sign (the null space separates them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import scipy.stats
+import xarray as xr
+from matplotlib.figure import Figure
+
+import fields
+import rmt
+from rmt.random import as_seed_sequence, child
+from rmt.workflow.reproduction import Claim, cached_on_seed
+
+from . import plot
+from .critical import Starts
+from .first_order import rmsprop
+from .networks import network_error_index, spectra_along_training
+
+__all__ = ["bulk_spacing_ratio", "talk_error_index", "talk_spectra_fashion",
+           "talk_spectra_mnist"]
+
+#: Classes of both data sets: the number of outliers removed from a spectrum's top.
+_CLASSES = 10
+#: The bulk starts this many null tolerances away from zero.
+_BULK_TOLERANCES = 100
+
+
+@dataclass(frozen=True)
+class _SpectraRun:
+    """Sizes of one spectra experiment."""
+
+    hidden: int
+    examples: int | None  # None: the whole set
+    steps: int
+    checkpoints: int
+    learning_rate: float
+
+
+_SPECTRA_RUNS = {
+    False: _SpectraRun(hidden=200, examples=None, steps=1000, checkpoints=4,
+                       learning_rate=1e-3),
+    True: _SpectraRun(hidden=8, examples=300, steps=200, checkpoints=3, learning_rate=3e-3),
+}
+
+
+def _images(dataset: str, examples: int | None, gen: np.random.Generator):
+    """10 x 10 images of ``dataset`` (all, or ``examples`` drawn without replacement)."""
+    if dataset == "mnist":
+        x, y = fields.data.load_mnist_sample(size=(10, 10))
+    else:
+        x, y = fields.data.load_fashion_mnist(kind="test", size=(10, 10))
+    if examples is not None:
+        rows = np.sort(gen.choice(len(x), examples, replace=False))
+        x, y = x[rows], y[rows]
+    return x, y
+
+
+def bulk_spacing_ratio(eigenvalues, tolerance: float, *, outliers: int = _CLASSES
+                       ) -> tuple[float, float, int]:
+    r"""Mean spacing ratio of a Hessian spectrum's bulk, its standard error, and its size.
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (dim,)
+        The exact spectrum.
+    tolerance : float
+        The null-space tolerance ``tau`` of :func:`optim.spectra_along_training`.
+    outliers : int, default 10
+        Largest eigenvalues left out (about one per class for a softmax network).
+
+    Returns
+    -------
+    mean, stderr : float
+        :func:`rmt.spacing_ratio_mean` over the bulk's ratios, taken within the negative and
+        within the positive part (module docstring: eigenvalues with
+        ``|lambda| > 100 tau``, the ``outliers`` largest removed); the error by batch means.
+    size : int
+        The number of ratios.
+    """
+    lam = np.sort(np.asarray(eigenvalues, dtype=np.float64))
+    keep = np.abs(lam) > _BULK_TOLERANCES * tolerance
+    negative, positive = lam[keep & (lam < 0)], lam[keep & (lam > 0)]
+    positive = positive[:max(positive.size - outliers, 0)]
+    parts = [part for part in (negative, positive) if part.size >= 22]
+    if not parts:
+        return math.nan, math.nan, 0
+    ratios = np.concatenate([rmt.spacing_ratios(part) for part in parts])
+    # One batch-means error over the pooled ratios, batches contiguous within each part.
+    blocks = [b.mean() for part in parts for b in np.array_split(rmt.spacing_ratios(part), 10)]
+    return (float(ratios.mean()), float(np.std(blocks, ddof=1) / math.sqrt(len(blocks))),
+            int(ratios.size))
+
+
+def _resolution_at_zero(nodes: np.ndarray, weights: np.ndarray) -> float:
+    """The mean over probes of the larger Gauss weight of the two Ritz nodes around 0: the
+    Chebyshev-Markov-Stieltjes bound on the quadrature's error in the fraction below 0."""
+    below = np.where(nodes < 0, nodes, -np.inf).argmax(axis=-1)[:, None]
+    above = np.where(nodes >= 0, nodes, np.inf).argmin(axis=-1)[:, None]
+    return float(np.maximum(np.take_along_axis(weights, below, -1),
+                            np.take_along_axis(weights, above, -1)).mean())
+
+
+@cached_on_seed
+def _spectra_mnist(quick: bool, root: np.random.SeedSequence):
+    return _train_and_measure("mnist", quick, root)
+
+
+@cached_on_seed
+def _spectra_fashion(quick: bool, root: np.random.SeedSequence):
+    return _train_and_measure("fashion", quick, root)
+
+
+def _train_and_measure(dataset: str, quick: bool, root) -> tuple[fields.nn.MLP, xr.Dataset]:
+    plan = _SPECTRA_RUNS[bool(quick)]
+    gen = np.random.default_rng(child(root, 0))
+    net = fields.nn.MLP([100, plan.hidden, _CLASSES], "tanh", "softmax-cross-entropy",
+                        _images(dataset, plan.examples, gen), rng=gen)
+    ds = spectra_along_training(net, optimizer=rmsprop(plan.learning_rate), steps=plan.steps,
+                                checkpoints=plan.checkpoints, spectra="ends", density=True,
+                                rng=child(root, 1))
+    return net, ds
+
+
+def _spectra_figure(name: str, net, ds: xr.Dataset) -> tuple[Figure, list[Claim]]:
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9.5), layout="tight")
+    size = f"{'-'.join(map(str, net.layers))} tanh net ({net.dim} parameters), " \
+           f"{net.n_examples} images"
+    plot.spectra_along_training(ds, ax=axes[0, 0],
+                                title=f"{name}: exact spectra, first and last checkpoint")
+    plot.spectra_along_training(ds.drop_vars("eigenvalues"), ax=axes[0, 1],
+                                title=f"{name}: SLQ densities along training")
+    ax = axes[1, 0]
+    ax.plot(ds.loss, ds.index_fraction, "o-", label="exact (inertia of H)")
+    ax.errorbar(ds.loss, ds.slq_index_fraction, yerr=2 * ds.slq_index_stderr, fmt="x:",
+                capsize=3, label="SLQ (2 standard errors)")
+    ax.plot(ds.loss, ds.fitted_index_fraction, "s--",
+            label="semicircle with the same mean and variance")
+    ax.plot(ds.loss, ds.null_fraction, "^-.", color="0.4",
+            label=r"null space $|\lambda| < \tau$ (not in the index)")
+    ax.set_xlabel("training loss")
+    ax.set_ylabel("fraction of eigenvalues")
+    ax.set_title(size, fontsize="medium")
+    ax.legend(fontsize="small")
+
+    last = ds.isel(checkpoint=-1)
+    mean_r, se_r, count = bulk_spacing_ratio(last.eigenvalues.values, float(last.tolerance))
+    ax = axes[1, 1]
+    lam = np.sort(last.eigenvalues.values)
+    keep = np.abs(lam) > _BULK_TOLERANCES * float(last.tolerance)
+    ratios = np.concatenate([rmt.spacing_ratios(p) for p in (lam[keep & (lam < 0)],
+                             lam[keep & (lam > 0)][:-_CLASSES]) if p.size >= 22])
+    r = np.linspace(0, 1, 201)
+    ax.hist(ratios, bins=40, range=(0, 1), density=True, histtype="stepfilled", alpha=0.35,
+            color="C0", label=f"last checkpoint: mean {mean_r:.4f} +- {se_r:.4f}")
+    ax.plot(r, rmt.spacing_ratio_density(r, 1), "k-",
+            label=f"GOE surmise (large-N mean {rmt.SPACING_RATIO_MEANS['goe']})")
+    ax.plot(r, 2 / (1 + r) ** 2, "k--",
+            label=f"Poisson (mean {rmt.SPACING_RATIO_MEANS['poisson']:.4f})")
+    ax.set_xlabel(r"spacing ratio $\tilde r$")
+    ax.set_ylabel("density")
+    ax.set_title(f"{name}: local statistics of the bulk ({count} ratios)", fontsize="medium")
+    ax.legend(fontsize="small")
+
+    first = ds.isel(checkpoint=0)
+    slq_gap = abs(float(last.slq_index_fraction - last.index_fraction))
+    allowance = float(last.null_fraction) + _resolution_at_zero(last.nodes.values,
+                                                                last.weights.values)
+    claims = [
+        Claim(f"{name}, {net.dim}-parameter net: index fraction falls with the loss "
+              "(first - last checkpoint)", 0.0,
+              float(first.index_fraction - last.index_fraction), 0.0, relation="greater",
+              kind="observation"),
+        Claim(f"{name}: a semicircle with the spectrum's mean and variance gives its index "
+              "fraction (largest |difference| over the checkpoints, allowance 0.05)", 0.0,
+              float(np.max(np.abs(ds.fitted_index_fraction - ds.index_fraction))), 0.0, 0.05,
+              kind="observation",
+              basis="0.05 of index fraction, chosen for this observation (not derived)"),
+        Claim(f"{name}: mean spacing ratio of the last spectrum's bulk is the GOE's",
+              rmt.SPACING_RATIO_MEANS["goe"], mean_r, se_r, kind="observation"),
+        Claim(f"{name}: the bulk's mean spacing ratio lies above Poisson's (independent "
+              "levels)", rmt.SPACING_RATIO_MEANS["poisson"], mean_r, se_r, relation="greater",
+              kind="observation"),
+        Claim(f"{name}: SLQ index fraction at the last checkpoint equals the exact one", 0.0,
+              slq_gap, float(last.slq_index_stderr), allowance,
+              basis="the quadrature's resolution at 0 (Chebyshev-Markov-Stieltjes: the "
+                    "larger weight of the Ritz nodes around 0, averaged over probes) plus "
+                    "the null-space fraction, which SLQ counts on either side"),
+    ]
+    return fig, claims
+
+
+def talk_spectra_mnist(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
+    """Hessian spectra along training of the talk's 100-200-10 net on 5,000 real MNIST digits.
+
+    Module docstring: 22,210 parameters (quick: 100-8-10 on 300 digits); full-batch RMSProp
+    (learning rate 1e-3, 1,000 steps; quick: 3e-3, 200); 4 checkpoints of falling loss
+    (quick: 3). Panels: the exact spectra at the first and last checkpoint with their
+    moment-matched semicircles; the SLQ densities at every checkpoint; the index fraction
+    (exact, SLQ, semicircle) and the null-space fraction against the loss; the spacing
+    ratios of the last spectrum's bulk against the GOE surmise and Poisson.
+
+    Parameters
+    ----------
+    quick : bool
+        The reduced run.
+    rng : None, int, SeedSequence or Generator
+        Root: child 0 the data subset and the initial weights, child 1 the training and the
+        SLQ probes.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    claims : list of Claim
+        Observations: the index falls with the loss; the semicircle gives the index within
+        0.05; the bulk's mean spacing ratio against the GOE's and Poisson's. Law: the SLQ
+        index agrees with the exact one.
+    """
+    net, ds = _spectra_mnist(quick, rng)
+    return _spectra_figure("MNIST 10 x 10", net, ds)
+
+
+def talk_spectra_fashion(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
+    """The same as :func:`talk_spectra_mnist` on the 10,000 Fashion-MNIST test images (quick:
+    300 of them), at 10 x 10."""
+    net, ds = _spectra_fashion(quick, rng)
+    return _spectra_figure("Fashion-MNIST 10 x 10", net, ds)
+
+
+@dataclass(frozen=True)
+class _ErrorIndexRun:
+    hidden: int
+    examples: int
+    starts: int
+
+
+_ERROR_INDEX_RUNS = {False: _ErrorIndexRun(hidden=50, examples=1000, starts=60),
+                     True: _ErrorIndexRun(hidden=6, examples=200, starts=12)}
+
+
+def _spearman_interval(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Spearman's rho with its 95 % interval by the Fisher transform (standard error
+    ``sqrt(1.06 / (n - 3))``: Fieller, Hartley & Pearson 1957)."""
+    rho = float(scipy.stats.spearmanr(x, y)[0])
+    if x.size < 4 or not math.isfinite(rho) or abs(rho) == 1:
+        return rho, math.nan, math.nan
+    half = 1.96 * math.sqrt(1.06 / (x.size - 3))
+    z = math.atanh(rho)
+    return rho, math.tanh(z - half), math.tanh(z + half)
+
+
+def talk_error_index(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
+    """Training error against index of certified critical points of a 100-50-10 tanh net on
+    real MNIST digits at 10 x 10 (quick: 100-6-10 on 200).
+
+    Newton-MR (:func:`optim.network_error_index`) from 60 starts (quick: 12), half along
+    full-batch descent paths and half random Gaussian weights of scale 1 (high loss), on 1,000
+    of the 5,000 digits (5,560 parameters). Left: training error against index fraction of
+    the certified points, gradient-flat ends and ends not certified apart; right: loss
+    against index with the fitted semicircle trend.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    claims : list of Claim
+        Observations: at least 30 distinct certified critical points; the Spearman
+        correlation of training error and index fraction is positive (the lower end of its
+        95 % interval above 0); the lowest-error certified point is a minimum (index 0).
+    """
+    plan = _ERROR_INDEX_RUNS[bool(quick)]
+    root = as_seed_sequence(rng)
+    gen = np.random.default_rng(child(root, 0))
+    net = fields.nn.MLP([100, plan.hidden, _CLASSES], "tanh", "softmax-cross-entropy",
+                        _images("mnist", plan.examples, gen), rng=gen)
+    ds = network_error_index(net, n_starts=plan.starts,
+                             starts=Starts("mixed", trajectory_fraction=0.5),
+                             rng=child(root, 1))
+    certified = ds.kind.values != "not-critical"
+    flat = ds.status.values == "gradient-flat"
+    err, alpha = ds.error.values[certified], ds.index_fraction.values[certified]
+    rho, lo, hi = _spearman_interval(err, alpha) if certified.sum() >= 3 else (
+        math.nan, math.nan, math.nan)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="tight")
+    ax = axes[0]
+    ax.plot(alpha, err, "o", label=f"certified critical points ({certified.sum()})")
+    if flat.any():
+        ax.plot(ds.index_fraction.values[flat], ds.error.values[flat], "D", mfc="none",
+                label=f"gradient-flat ends ({flat.sum()})")
+    if certified.sum() >= 2 and np.ptp(alpha) > 0:
+        slope, intercept = np.polyfit(alpha, err, 1)
+        grid = np.linspace(alpha.min(), alpha.max(), 50)
+        ax.plot(grid, slope * grid + intercept, "k-", lw=1,
+                label=f"least-squares line; Spearman {rho:.2f} [{lo:.2f}, {hi:.2f}]")
+    ax.set_xlabel(r"index fraction $\alpha$")
+    ax.set_ylabel("training error")
+    ax.set_title(f"{'-'.join(map(str, net.layers))} tanh net ({net.dim} parameters), "
+                 f"{net.n_examples} MNIST digits", fontsize="medium")
+    ax.legend(fontsize="small")
+    plot.network_error_index(ds, ax=axes[1], title="loss against index, with the trend")
+    best = int(np.argmin(err)) if err.size else None
+    claims = [
+        Claim(f"MNIST {net.dim}-parameter net: distinct certified critical points (at least "
+              "30)", 29.5, float(certified.sum()), 0.0, relation="greater",
+              kind="observation"),
+        Claim("MNIST net: training error rises with the index of critical points (lower end "
+              "of the 95 % interval of Spearman's rho)", 0.0, lo, 0.0, relation="greater",
+              kind="observation"),
+        Claim("MNIST net: the lowest-error certified critical point is a minimum (its index)",
+              0.0, float(ds.index.values[certified][best]) if best is not None else math.nan,
+              0.0, kind="observation"),
+    ]
+    return fig, claims

@@ -1,0 +1,37 @@
+"""The talk-scale experiments: the bulk's spacing ratio, and the reduced runs end to end."""
+
+import numpy as np
+import pytest
+
+import rmt
+from optim import talk_scale
+
+
+def test_the_bulk_leaves_out_the_null_space_and_the_outliers():
+    # A GOE spectrum with a null space (exact zeros and rounding-sized values) and ten large
+    # outliers: the bulk's mean ratio is the GOE's, within 4 batch-means standard errors (the
+    # finite-N difference at N = 1500 is below that resolution: rmt's own GOE test).
+    rng = np.random.default_rng(0)
+    goe = np.linalg.eigvalsh(rmt.goe(1500, rng=1))
+    tau = 1e-12
+    lam = np.concatenate([goe, np.zeros(40), rng.uniform(-tau, tau, 40),
+                          50 + rng.uniform(0, 10, 10)])
+    mean, se, count = talk_scale.bulk_spacing_ratio(lam, tau)
+    assert count == 1500 - 4  # two ratios fewer per sign, and no ratio across 0
+    assert abs(mean - rmt.SPACING_RATIO_MEANS["goe"]) < 4 * se
+    # Independent levels: Poisson's mean.
+    poisson = np.concatenate([-rng.uniform(0, 1, 800), rng.uniform(0, 1, 800)])
+    mean, se, _ = talk_scale.bulk_spacing_ratio(poisson, tau, outliers=0)
+    assert abs(mean - rmt.SPACING_RATIO_MEANS["poisson"]) < 4 * se
+    # Nothing left: NaN, never a number.
+    assert np.isnan(talk_scale.bulk_spacing_ratio(np.zeros(30), tau)[0])
+
+
+@pytest.mark.parametrize("name", ["talk_spectra_mnist", "talk_spectra_fashion"])
+def test_reduced_spectra_runs_give_their_claims(name):
+    fig, claims = getattr(talk_scale, name)(quick=True, rng=0)
+    assert len(fig.axes) == 4
+    laws = [c for c in claims if c.kind == "law"]
+    assert len(laws) == 1 and laws[0].agrees, laws
+    ratio = next(c for c in claims if "GOE" in c.claim)
+    assert 0.3 < ratio.measured < 0.7 and ratio.stderr > 0
