@@ -30,6 +30,7 @@ from .first_order import rmsprop, sgd
 from .networks import network_error_index, spectra_along_training
 from .newton import damped_newton, newton, saddle_free_newton
 from .saddles import escape_time
+from .talk_scale import bulk_ratios, bulk_spacing_ratio
 from .theory import compare_with_theory
 from .training import compare
 
@@ -245,12 +246,21 @@ def _digits_net(hidden: int, n: int, rng: np.random.Generator) -> fields.nn.MLP:
                          weight_decay=1e-2, rng=rng)
 
 
+def _mnist_net(hidden: int, n: int, rng: np.random.Generator) -> fields.nn.MLP:
+    """A one-hidden-layer tanh net on ``n`` of the 5,000 real MNIST digits at 10 x 10
+    (:func:`fields.data.load_mnist_sample`), no weight decay: the talk's setting, reduced."""
+    x, y = fields.data.load_mnist_sample(size=(10, 10))
+    rows = np.sort(rng.permutation(x.shape[0])[:n])
+    return fields.nn.MLP([100, hidden, 10], "tanh", "softmax-cross-entropy", (x[rows], y[rows]),
+                         rng=rng)
+
+
 @cached_on_seed
-def _digits_training(quick: bool, root: np.random.SeedSequence):
-    """The digits net of :func:`network_hessian_spectra` and its spectra along training
+def _mnist_training(quick: bool, root: np.random.SeedSequence):
+    """The MNIST net of :func:`network_hessian_spectra` and its spectra along training
     (from the child 0 of ``root``)."""
     gen = np.random.default_rng(child(root, 0))
-    net = _digits_net(8 if quick else 16, 500, gen)
+    net = _mnist_net(8 if quick else 16, 500 if quick else 1000, gen)
     ds = spectra_along_training(net, optimizer=rmsprop(3e-3), steps=600 if quick else 1500,
                                 checkpoints=5, rng=gen)
     return net, ds
@@ -258,19 +268,23 @@ def _digits_training(quick: bool, root: np.random.SeedSequence):
 
 @figure(4, 1)
 def network_hessian_spectra(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
-    """Exact Hessian spectra of a one-hidden-layer net along training (the talk's experiment
-    1, reduced: 8 x 8 digits instead of MNIST / CIFAR-10 at 10 x 10).
+    """Exact Hessian spectra of a one-hidden-layer net on real MNIST digits along training
+    (the talk's experiment 1, reduced; ``rmt reproduce --talk-scale`` runs it at 22,210
+    parameters).
 
-    A 64-16-10 tanh net (1210 parameters; quick: 64-8-10) on 500 digits, trained by
-    full-batch RMSProp (learning rate 3e-3, 1500 steps; quick: 600); left, eigenvalue
-    histograms at five checkpoints of falling loss (:func:`optim.spectra_along_training`),
-    each with the semicircle of the same mean and variance; right, the index fraction
-    against the loss, measured and from that semicircle.
+    A 100-16-10 tanh net (1,786 parameters; quick: 100-8-10) on 1,000 of the 5,000 MNIST
+    digits at 10 x 10 (quick: 500), trained by full-batch RMSProp (learning rate 3e-3, 1500
+    steps; quick: 600). Left, eigenvalue histograms at five checkpoints of falling loss
+    (:func:`optim.spectra_along_training`; the null space ``|lambda| < tau`` counted apart),
+    each with the semicircle of the same mean and variance; middle, the index fraction
+    against the loss, measured and from that semicircle; right, the spacing ratios of the
+    last spectrum's bulk (:func:`optim.talk_scale.bulk_spacing_ratio`) against the GOE
+    surmise and Poisson.
 
     Parameters
     ----------
     quick : bool
-        Smaller net, fewer steps.
+        Smaller net, fewer digits and steps.
     rng : None, int, SeedSequence or Generator
         Root: its child 0 gives the net and its training (shared with
         :func:`network_spectral_density`, which takes this figure's seed).
@@ -278,41 +292,50 @@ def network_hessian_spectra(*, quick: bool = False, rng=None) -> tuple[Figure, l
     Returns
     -------
     figure : matplotlib.figure.Figure
-        Two panels.
+        Three panels.
     claims : list of Claim
         Observations: the index fraction falls and the mean eigenvalue rises between the
         first and the last checkpoint (the spectrum moves right as the error falls); the
-        moment-matched semicircle gives the index fraction within 0.05.
+        moment-matched semicircle gives the index fraction within 0.05; the bulk's mean
+        spacing ratio is the GOE's.
     """
-    net, ds = _digits_training(quick, rng)
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="tight")
-    plot.spectra_along_training(ds, ax=axes[0], title=f"Hessian spectra, 64-{net.layers[1]}-10 "
-                                f"net ({net.dim} parameters), 500 digits")
+    net, ds = _mnist_training(quick, rng)
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5), layout="tight")
+    plot.spectra_along_training(ds, ax=axes[0], title=f"Hessian spectra, 100-{net.layers[1]}-10 "
+                                f"net ({net.dim} parameters), {net.n_examples} MNIST digits")
     axes[1].plot(ds.loss, ds.index_fraction, "o-", label="measured")
     axes[1].plot(ds.loss, ds.fitted_index_fraction, "s--",
                  label="semicircle with the same mean and variance")
+    axes[1].plot(ds.loss, ds.null_fraction, "^-.", color="0.4",
+                 label=r"null space $|\lambda| < \tau$ (not in the index)")
     axes[1].set_xlabel("training loss")
     axes[1].set_ylabel(r"index fraction $\alpha$")
     axes[1].legend(fontsize="small")
     first, last = ds.isel(checkpoint=0), ds.isel(checkpoint=-1)
+    mean_r, se_r, count = bulk_spacing_ratio(last.eigenvalues.values, float(last.tolerance))
+    plot.spacing_ratios(bulk_ratios(last.eigenvalues.values, float(last.tolerance)),
+                        ax=axes[2], title=f"local statistics of the last spectrum's bulk "
+                        f"({count} ratios)")
     return fig, [
-        Claim("digits net: index fraction falls with the loss (first - last checkpoint)",
+        Claim("MNIST net: index fraction falls with the loss (first - last checkpoint)",
               0.0, float(first.index_fraction - last.index_fraction), 0.0, 0.0, "greater",
               kind="observation"),
-        Claim("digits net: the Hessian spectrum moves right as the loss falls (mean, last - "
+        Claim("MNIST net: the Hessian spectrum moves right as the loss falls (mean, last - "
               "first)", 0.0, float(last["mean"] - first["mean"]), 0.0, 0.0, "greater",
               kind="observation"),
-        Claim("digits net: a semicircle with the spectrum's mean and variance gives its index "
+        Claim("MNIST net: a semicircle with the spectrum's mean and variance gives its index "
               "fraction (largest |difference| over the checkpoints, allowance 0.05)", 0.0,
               float(np.max(np.abs(ds.fitted_index_fraction - ds.index_fraction))), 0.0, 0.05,
               kind="observation",
               basis="0.05 of index fraction, chosen for this observation (not derived)"),
+        Claim("MNIST net: mean spacing ratio of the last spectrum's bulk is the GOE's",
+              rmt.SPACING_RATIO_MEANS["goe"], mean_r, se_r, kind="observation"),
     ]
 
 
 @figure(4, 2, shares_seed_with="network_hessian_spectra")
 def network_spectral_density(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
-    """The spectrum of the trained digits net from Hessian-vector products alone.
+    """The spectrum of the trained MNIST net from Hessian-vector products alone.
 
     At the last checkpoint of :func:`network_hessian_spectra` (the same net and training: this
     figure takes that one's seed), the histogram of the exact eigenvalues beside the
@@ -335,7 +358,7 @@ def network_spectral_density(*, quick: bool = False, rng=None) -> tuple[Figure, 
         None: the estimators' accuracy is tested in the test suite.
     """
     root = as_seed_sequence(rng)
-    net, ds = _digits_training(quick, root)
+    net, ds = _mnist_training(quick, root)
     w_end = ds.x.values[-1]
     exact = ds.eigenvalues.values[-1]
     sd = rmt.spectral_density(lambda v: net.hvp(w_end, v), net.dim,

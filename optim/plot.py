@@ -17,11 +17,12 @@ from rmt._validation import (
     check_count,
     check_dataset,
     check_positive_float,
+    check_real_array,
     check_text,
 )
 
-__all__ = ["diagonal_cosines", "error_index_plane", "escape_times", "spectra_along_training",
-           "network_error_index", "saddle_paths", "training_curves"]
+__all__ = ["diagonal_cosines", "error_index_plane", "escape_times", "network_error_index",
+           "saddle_paths", "spacing_ratios", "spectra_along_training", "training_curves"]
 
 
 def _axes(ax):
@@ -196,6 +197,40 @@ def spectra_along_training(ds, *, ax=None, bins: int = 60, title: str | None = N
     ax.legend(fontsize="small")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def spacing_ratios(ratios, *, ax=None, title: str | None = None):
+    """Histogram of spacing ratios (:func:`rmt.spacing_ratios`; a list of arrays is pooled)
+    with their mean, beside the GOE surmise (Atas et al. 2013) and Poisson's density
+    ``2 / (1 + r)^2`` of independent levels."""
+    from rmt.local_statistics import SPACING_RATIO_MEANS, spacing_ratio_density
+
+    if isinstance(ratios, np.ndarray):
+        parts = [ratios]
+    elif isinstance(ratios, (list, tuple)):
+        parts = list(ratios)
+    else:
+        raise TypeError(f"ratios must be an array or a list of arrays; got "
+                        f"{type(ratios).__name__}")
+    r_all = np.concatenate([check_real_array("ratios", p, ndim_min=1).ravel() for p in parts])
+    if r_all.size == 0:
+        raise ValueError("ratios must hold at least one ratio")
+    check_axes("ax", ax)
+    check_text("title", title)
+    ax = _axes(ax)
+    r = np.linspace(0, 1, 201)
+    ax.hist(r_all, bins=40, range=(0, 1), density=True, histtype="stepfilled", alpha=0.35,
+            color="C0", label=f"measured: mean {r_all.mean():.4f}")
+    ax.plot(r, spacing_ratio_density(r, 1), "k-",
+            label=f"GOE surmise (large-N mean {SPACING_RATIO_MEANS['goe']})")
+    ax.plot(r, 2 / (1 + r) ** 2, "k--",
+            label=f"Poisson (mean {SPACING_RATIO_MEANS['poisson']:.4f})")
+    ax.set_xlabel(r"spacing ratio $\tilde r$")
+    ax.set_ylabel("density")
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title, fontsize="medium")
     return ax
 
 

@@ -53,7 +53,7 @@ from .critical import Starts
 from .first_order import rmsprop
 from .networks import network_error_index, spectra_along_training
 
-__all__ = ["bulk_spacing_ratio", "talk_error_index", "talk_spectra_fashion",
+__all__ = ["bulk_ratios", "bulk_spacing_ratio", "talk_error_index", "talk_spectra_fashion",
            "talk_spectra_mnist"]
 
 #: Classes of both data sets: the number of outliers removed from a spectrum's top.
@@ -92,9 +92,8 @@ def _images(dataset: str, examples: int | None, gen: np.random.Generator):
     return x, y
 
 
-def bulk_spacing_ratio(eigenvalues, tolerance: float, *, outliers: int = _CLASSES
-                       ) -> tuple[float, float, int]:
-    r"""Mean spacing ratio of a Hessian spectrum's bulk, its standard error, and its size.
+def bulk_ratios(eigenvalues, tolerance: float, *, outliers: int = _CLASSES) -> list[np.ndarray]:
+    r"""The spacing ratios of a Hessian spectrum's bulk, one array per sign.
 
     Parameters
     ----------
@@ -107,23 +106,31 @@ def bulk_spacing_ratio(eigenvalues, tolerance: float, *, outliers: int = _CLASSE
 
     Returns
     -------
-    mean, stderr : float
-        :func:`rmt.spacing_ratio_mean` over the bulk's ratios, taken within the negative and
-        within the positive part (module docstring: eigenvalues with
-        ``|lambda| > 100 tau``, the ``outliers`` largest removed); the error by batch means.
-    size : int
-        The number of ratios.
+    list of numpy.ndarray
+        :func:`rmt.spacing_ratios` of the negative and of the positive part of the bulk
+        (module docstring: eigenvalues with ``|lambda| > 100 tau``, the ``outliers`` largest
+        removed), each part kept when it holds at least 22 eigenvalues (20 ratios).
     """
     lam = np.sort(np.asarray(eigenvalues, dtype=np.float64))
     keep = np.abs(lam) > _BULK_TOLERANCES * tolerance
     negative, positive = lam[keep & (lam < 0)], lam[keep & (lam > 0)]
     positive = positive[:max(positive.size - outliers, 0)]
-    parts = [part for part in (negative, positive) if part.size >= 22]
+    return [rmt.spacing_ratios(part) for part in (negative, positive) if part.size >= 22]
+
+
+def bulk_spacing_ratio(eigenvalues, tolerance: float, *, outliers: int = _CLASSES
+                       ) -> tuple[float, float, int]:
+    """Mean spacing ratio of a Hessian spectrum's bulk (:func:`bulk_ratios`), its standard
+    error and the number of ratios.
+
+    The error is by batch means (as :func:`rmt.spacing_ratio_mean`): ten contiguous batches
+    within each part of the bulk. NaN (and 0 ratios) when no part is large enough.
+    """
+    parts = bulk_ratios(eigenvalues, tolerance, outliers=outliers)
     if not parts:
         return math.nan, math.nan, 0
-    ratios = np.concatenate([rmt.spacing_ratios(part) for part in parts])
-    # One batch-means error over the pooled ratios, batches contiguous within each part.
-    blocks = [b.mean() for part in parts for b in np.array_split(rmt.spacing_ratios(part), 10)]
+    ratios = np.concatenate(parts)
+    blocks = [b.mean() for part in parts for b in np.array_split(part, 10)]
     return (float(ratios.mean()), float(np.std(blocks, ddof=1) / math.sqrt(len(blocks))),
             int(ratios.size))
 
@@ -181,22 +188,9 @@ def _spectra_figure(name: str, net, ds: xr.Dataset) -> tuple[Figure, list[Claim]
 
     last = ds.isel(checkpoint=-1)
     mean_r, se_r, count = bulk_spacing_ratio(last.eigenvalues.values, float(last.tolerance))
-    ax = axes[1, 1]
-    lam = np.sort(last.eigenvalues.values)
-    keep = np.abs(lam) > _BULK_TOLERANCES * float(last.tolerance)
-    ratios = np.concatenate([rmt.spacing_ratios(p) for p in (lam[keep & (lam < 0)],
-                             lam[keep & (lam > 0)][:-_CLASSES]) if p.size >= 22])
-    r = np.linspace(0, 1, 201)
-    ax.hist(ratios, bins=40, range=(0, 1), density=True, histtype="stepfilled", alpha=0.35,
-            color="C0", label=f"last checkpoint: mean {mean_r:.4f} +- {se_r:.4f}")
-    ax.plot(r, rmt.spacing_ratio_density(r, 1), "k-",
-            label=f"GOE surmise (large-N mean {rmt.SPACING_RATIO_MEANS['goe']})")
-    ax.plot(r, 2 / (1 + r) ** 2, "k--",
-            label=f"Poisson (mean {rmt.SPACING_RATIO_MEANS['poisson']:.4f})")
-    ax.set_xlabel(r"spacing ratio $\tilde r$")
-    ax.set_ylabel("density")
-    ax.set_title(f"{name}: local statistics of the bulk ({count} ratios)", fontsize="medium")
-    ax.legend(fontsize="small")
+    plot.spacing_ratios(bulk_ratios(last.eigenvalues.values, float(last.tolerance)),
+                        ax=axes[1, 1], title=f"{name}: local statistics of the last "
+                        f"spectrum's bulk ({count} ratios)")
 
     first = ds.isel(checkpoint=0)
     slq_gap = abs(float(last.slq_index_fraction - last.index_fraction))

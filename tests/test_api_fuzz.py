@@ -482,6 +482,7 @@ BASES: dict[str, Callable[[], dict]] = {
     "optim.plot.error_index_plane": lambda: dict(ds=error_index()),
     "optim.plot.escape_times": lambda: dict(ds=escape()),
     "optim.plot.spectra_along_training": lambda: dict(ds=spectra()),
+    "optim.plot.spacing_ratios": lambda: dict(ratios=np.array([0.2, 0.5, 0.9])),
     "optim.plot.network_error_index": lambda: dict(ds=network_index()),
     "optim.plot.saddle_paths": lambda: dict(saddle=fields.saddle_2d(),
                                             trajectories={"gd": trajectory()}),
