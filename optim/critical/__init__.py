@@ -74,14 +74,36 @@ def _check_option(name: str, value, cls: type):
     return value
 
 
+#: Largest dimension at which ``linear_solver="auto"`` takes the dense Hessian (when the
+#: surface has ``hess``): above it one dense Hessian per iteration (``n^2`` numbers; ``n``
+#: products to assemble it for a network; an ``O(n^3)`` least-squares fallback) costs more
+#: than the tens to hundreds of products of MINRES (``docs/design.md``).
+_DENSE_MAX_DIM = 512
+
+
 def _linear_solver(surface, method: str, solver: Solver) -> str:
     """``"dense"`` or ``"hvp"``: how the Newton system of ``method`` is solved."""
     if method == "newton" or (method == "newton-mr" and solver.linear_solver == "dense"):
         return "dense"
-    if method == "newton-mr":
+    if method == "newton-mr" and solver.linear_solver == "auto":
         has_hess = callable(getattr(surface, "hess", None))
-        return "hvp" if solver.linear_solver == "hvp" or not has_hess else "dense"
+        return "dense" if has_hess and surface.dim <= _DENSE_MAX_DIM else "hvp"
     return "hvp"
+
+
+def _setup(surface, method: str, certificate: Certificate, solver: Solver, grad_scale: float,
+           hess_scale: float) -> _Setup:
+    """The options resolved for ``surface`` at the scales ``grad_scale`` and ``hess_scale``."""
+    length_scale = grad_scale / hess_scale
+    return _Setup(
+        method=method, solver=_linear_solver(surface, method, solver),
+        grad_abs=certificate.grad_tol * grad_scale, flat_tol=certificate.flat_tol,
+        grad_scale=grad_scale, hess_scale=hess_scale,
+        max_iter=_DEFAULT_MAX_ITER[method] if solver.max_iter is None else solver.max_iter,
+        max_step=solver.max_step * length_scale, stall_iter=solver.stall_iter,
+        merge_radius=certificate.merge_tol * length_scale,
+        degenerate_abs=certificate.degenerate_tol * hess_scale,
+    )
 
 
 def find_critical_points(
@@ -227,16 +249,7 @@ def find_critical_points(
         hess_scale = certificate.hess_scale
         if hess_scale is None:
             hess_scale = _hess_scale(surface, scale_points, child_generator(root, 3))
-        length_scale = grad_scale / hess_scale
-        max_iter = _DEFAULT_MAX_ITER[method] if solver.max_iter is None else solver.max_iter
-        setup = _Setup(
-            method=method, solver=_linear_solver(surface, method, solver),
-            grad_abs=certificate.grad_tol * grad_scale, flat_tol=certificate.flat_tol,
-            grad_scale=grad_scale, hess_scale=hess_scale, max_iter=max_iter,
-            max_step=solver.max_step * length_scale, stall_iter=solver.stall_iter,
-            merge_radius=certificate.merge_tol * length_scale,
-            degenerate_abs=certificate.degenerate_tol * hess_scale,
-        )
+        setup = _setup(surface, method, certificate, solver, grad_scale, hess_scale)
 
         if given:
             points = _given_starts(surface, dim, starts)
@@ -255,7 +268,7 @@ def find_critical_points(
         trajectory_points=rule.trajectory_points, trajectory_steps=rule.trajectory_steps,
         grad_tol=certificate.grad_tol, flat_tol=certificate.flat_tol,
         degenerate_tol=certificate.degenerate_tol, merge_tol=certificate.merge_tol,
-        grad_scale=grad_scale, hess_scale=hess_scale, length_scale=length_scale,
-        max_iter=max_iter, max_step=solver.max_step, stall_iter=solver.stall_iter,
+        grad_scale=grad_scale, hess_scale=hess_scale, length_scale=grad_scale / hess_scale,
+        max_iter=setup.max_iter, max_step=solver.max_step, stall_iter=solver.stall_iter,
         linear_solver=setup.solver,
     ))

@@ -6,6 +6,7 @@ or the gradient is not finite, and the search then ends ``"diverged"``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,8 +32,14 @@ class EndPoint:
 
 
 def finite(*arrays) -> bool:
-    """Whether every entry of every argument is finite."""
-    return all(bool(np.all(np.isfinite(a))) for a in arrays)
+    """Whether every entry of every argument (arrays or real numbers) is finite."""
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            if not np.isfinite(a).all():
+                return False
+        elif not math.isfinite(a):
+            return False
+    return True
 
 
 def evaluate(surface, x: np.ndarray) -> tuple[float, np.ndarray] | None:

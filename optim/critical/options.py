@@ -191,8 +191,10 @@ class Solver:
         go on until the flatness test stops them. ``>= 1``.
     linear_solver : {"auto", "dense", "hvp"}
         For ``"newton-mr"``: MINRES on the dense Hessian or on ``hvp``; ``"auto"`` takes the
-        dense Hessian when the surface has ``hess``. ``"newton"`` always uses the dense one,
-        ``"gradient-norm"`` only ``hvp``.
+        dense Hessian when the surface has ``hess`` and ``dim <= 512`` (above that a dense
+        Hessian per iteration costs more than MINRES's products: ``dim`` products to
+        assemble for a network). ``"newton"`` always uses the dense one, ``"gradient-norm"``
+        only ``hvp``.
 
     Raises
     ------

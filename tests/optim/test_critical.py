@@ -435,6 +435,142 @@ def test_option_classes_refuse_a_bad_field_naming_it(cls, field, bad, error):
         cls(**{field: bad})
 
 
+# ------------------------------------------------------------- linear solves, line search ---
+
+
+def test_dense_and_hvp_paths_converge_to_the_same_point_from_the_same_starts(small_field):
+    # Starts within a twentieth of the length scale of a certified saddle or minimum lie in its
+    # basin: the dense path (compiled MINRES on hess, lstsq fallback), MINRES on hvp (Krylov
+    # least-squares fallback) and a surface without hess must all end there, within the
+    # merge radius, from every start.
+    scales = Certificate(grad_scale=5.0, hess_scale=1.0)
+    ref = find_critical_points(small_field, 12, starts="random", certificate=scales, rng=0)
+    x_star = ref.x.values[ref.kind.values != "not-critical"][0]
+    length = ref.attrs["length_scale"]
+    u = np.random.default_rng(7).standard_normal((4, 6))
+    starts = x_star + 0.05 * length * u / np.linalg.norm(u, axis=1, keepdims=True)
+    runs = {
+        "dense": find_critical_points(small_field, starts=starts, certificate=scales, rng=0),
+        "hvp": find_critical_points(small_field, starts=starts, certificate=scales,
+                                    solver=Solver(linear_solver="hvp"), rng=0),
+        "bare": find_critical_points(HvpOnly(small_field), starts=starts, certificate=scales,
+                                     rng=0),
+    }
+    radius = ref.attrs["merge_tol"] * length
+    for name, cps in runs.items():
+        assert cps.attrs["linear_solver"] == ("dense" if name == "dense" else "hvp"), name
+        assert cps.attrs["n_critical_hits"] == 4 and cps.sizes["point"] == 1, name
+        assert np.linalg.norm(cps.x.values[0] - x_star) <= radius, name
+
+
+def test_compiled_minres_is_scipys_minres():
+    # The same recurrence and stopping tests: the iterates agree to rounding (relative 1e-10 on
+    # systems of condition number <= 1e4) for definite and indefinite matrices and every
+    # forcing term the solver uses; b = 0 gives 0, an eigenvector is solved in one step.
+    import scipy.sparse.linalg
+
+    from optim.critical._minres_kernels import minres_dense
+
+    rng = np.random.default_rng(11)
+    for n in (1, 6, 30):
+        for shift in (0.0, 4.0):
+            q = np.linalg.qr(rng.standard_normal((n, n)))[0]
+            lam = rng.uniform(0.01, 1.0, n) * rng.choice([-1.0, 1.0], n) + shift
+            h = (q * lam) @ q.T
+            h = 0.5 * (h + h.T)
+            b = rng.standard_normal(n)
+            for rtol in (0.1, 1e-3, 1e-10):
+                want = scipy.sparse.linalg.minres(h, b, rtol=rtol, maxiter=5 * n)[0]
+                got = minres_dense(h, b, rtol, 5 * n)
+                np.testing.assert_allclose(got, want, rtol=0, atol=1e-10 * np.abs(want).max())
+    np.testing.assert_array_equal(minres_dense(np.eye(3), np.zeros(3), 0.1, 15), 0.0)
+    h = np.diag([2.0, -3.0, 5.0])
+    np.testing.assert_allclose(minres_dense(h, np.array([0.0, 6.0, 0.0]), 0.1, 15),
+                               [0.0, -2.0, 0.0], rtol=1e-14)
+
+
+def test_krylov_least_squares_fallback_is_the_pseudo_inverse_solution():
+    # H of order 12 with a 3-dimensional null space and b with a part in it: with as many
+    # Lanczos steps as the order, _krylov_lstsq is H^+ b (what lstsq gives on the dense path);
+    # with b in a 4-dimensional invariant space the recurrence stops after 4 products, exact.
+    import scipy.sparse.linalg
+
+    from optim.critical.solvers import _krylov_lstsq
+
+    rng = np.random.default_rng(5)
+    q = np.linalg.qr(rng.standard_normal((12, 12)))[0]
+    lam = np.concatenate([np.zeros(3), rng.uniform(0.5, 2.0, 9) * rng.choice([-1, 1], 9)])
+    h = (q * lam) @ q.T
+    calls = [0]
+
+    def matvec(v):
+        calls[0] += 1
+        return h @ v
+
+    op = scipy.sparse.linalg.LinearOperator((12, 12), matvec=matvec, dtype=np.float64)
+    b = rng.standard_normal(12)
+    want = np.linalg.pinv(h) @ b
+    np.testing.assert_allclose(_krylov_lstsq(op, b, 12), want, atol=1e-10)
+    b4 = q[:, [0, 3, 4, 5]] @ rng.standard_normal(4)  # one null direction, three others
+    calls[0] = 0
+    np.testing.assert_allclose(_krylov_lstsq(op, b4, 12), np.linalg.pinv(h) @ b4, atol=1e-10)
+    assert calls[0] == 4
+
+
+class Uphill:
+    """``g(x) = x`` but ``hess = -I``: the Newton step ``p = x`` predicts a descent of
+    ``|g|^2`` (``<p, H g> = -|x|^2``) while ``|g(x + a p)| = (1 + a) |x|`` rises for every
+    ``a > 0``: no trial of the line search is accepted. Counts ``value_and_grad``."""
+
+    dim = 3
+
+    def __init__(self):
+        self.calls = 0
+
+    def value(self, x):
+        return 0.5 * float(x @ x)
+
+    def grad(self, x):
+        return np.array(x, dtype=float)
+
+    def value_and_grad(self, x):
+        self.calls += 1
+        return self.value(x), self.grad(x)
+
+    def hvp(self, x, v):
+        return -np.asarray(v, dtype=float)
+
+    def hess(self, x):
+        return -np.eye(3)
+
+
+@pytest.mark.parametrize("method", ["newton", "newton-mr"])
+def test_line_search_gives_up_after_eleven_trials(method):
+    # The first trial is the unit step (|p| = 0.5 <= max_step = L = 1); the search halves it
+    # down to 2^-10 and then gives up: 11 trials after the start's evaluation (41 when the
+    # limit was 2^-40 of the step).
+    f = Uphill()
+    cps = find_critical_points(f, starts=np.array([[0.5, 0.0, 0.0]]), method=method,
+                               certificate=Certificate(grad_scale=1.0, hess_scale=1.0), rng=0)
+    assert cps.status.values.tolist() == ["unconverged"]
+    assert cps.reason.values.tolist() == ["the line search found no step that lowers |g|^2"]
+    assert int(cps.iterations[0]) == 0
+    assert f.calls == 1 + 11
+
+
+@pytest.mark.parametrize(("dim", "expected"), [(512, "dense"), (513, "hvp")])
+def test_auto_linear_solver_takes_products_above_512_dimensions(dim, expected):
+    # A network's dense Hessian costs dim products (fields.nn.MLP.hess): above 512 dimensions
+    # "auto" solves with MINRES on hvp even where the surface has hess. Both end at the
+    # quadratic's only critical point, the origin.
+    q = RandomQuadratic(dim, shift=3.0, rng=0)
+    cps = find_critical_points(q, starts=np.full((1, dim), 0.1),
+                               certificate=Certificate(grad_scale=1.0, hess_scale=1.0), rng=0)
+    assert cps.attrs["linear_solver"] == expected
+    assert cps.attrs["n_critical"] == 1 and cps.kind.values.tolist() == ["minimum"]
+    np.testing.assert_allclose(cps.x.values[0], 0.0, atol=1e-7)
+
+
 # ------------------------------------------------------------------------------ bad input ---
 
 
