@@ -59,7 +59,7 @@ def two_stage(matrix: np.ndarray) -> np.ndarray | None:
     """
     routine = _routine()
     n = matrix.shape[0]
-    if routine is None or n >= 2**31 // max(n, 1):
+    if routine is None or n * n >= 2**31:  # LP64: the matrix must be indexable by int32
         return None
     if not (matrix.flags.c_contiguous and matrix.dtype == np.float64):
         raise ValueError("two_stage needs a C-contiguous float64 matrix")
