@@ -23,7 +23,9 @@ one-hidden-layer networks of about 20,000 parameters on MNIST and CIFAR-10 resiz
 Each is a figure function (``name(*, quick, rng) -> (figure, claims)``) registered under the
 entry-point group ``rmt.talk_scale``; ``quick`` is a reduced run for the tests. Every row of
 their claims is an *observation* of the talk, reported whatever it turns out to be, except
-the agreement of the SLQ index with the exact one, a law of the library's estimator.
+the agreement of the SLQ distribution function with the exact one at the exact spectrum's
+quartiles, a law of the library's estimator (at 0 the null space is beyond the quadrature's
+resolution, so the SLQ index is an observation).
 
 **The bulk of a spectrum** (for the spacing ratios): the eigenvalues with
 :math:`|\lambda| > 100\,\tau` (each then known to 1 % or better: a backward-stable
@@ -135,13 +137,29 @@ def bulk_spacing_ratio(eigenvalues, tolerance: float, *, outliers: int = _CLASSE
             int(ratios.size))
 
 
-def _resolution_at_zero(nodes: np.ndarray, weights: np.ndarray) -> float:
-    """The mean over probes of the larger Gauss weight of the two Ritz nodes around 0: the
-    Chebyshev-Markov-Stieltjes bound on the quadrature's error in the fraction below 0."""
-    below = np.where(nodes < 0, nodes, -np.inf).argmax(axis=-1)[:, None]
-    above = np.where(nodes >= 0, nodes, np.inf).argmin(axis=-1)[:, None]
-    return float(np.maximum(np.take_along_axis(weights, below, -1),
-                            np.take_along_axis(weights, above, -1)).mean())
+def _slq_fraction_below(nodes: np.ndarray, weights: np.ndarray, x: float
+                        ) -> tuple[float, float, float]:
+    """The SLQ estimate of the fraction of eigenvalues below ``x`` from the Ritz nodes and
+    Gauss weights of each probe: its mean over probes, its standard error across them, and
+    the quadrature's resolution at ``x``.
+
+    The resolution is the mean over probes of the larger Gauss weight of the two Ritz nodes
+    around ``x``: by the Chebyshev-Markov-Stieltjes inequalities (Szego 1939, section 3.41)
+    a probe's Gauss quadrature places the probe's spectral distribution function at ``x``
+    within that weight of its own sum of the weights below ``x``.
+    """
+    counts = np.where(nodes < x, weights, 0.0).sum(axis=-1)
+    below = np.where(nodes < x, nodes, -np.inf).argmax(axis=-1)[:, None]
+    above = np.where(nodes >= x, nodes, np.inf).argmin(axis=-1)[:, None]
+    resolution = np.maximum(np.take_along_axis(weights, below, -1),
+                            np.take_along_axis(weights, above, -1))
+    return (float(counts.mean()), float(counts.std(ddof=1) / math.sqrt(counts.size)),
+            float(resolution.mean()))
+
+
+#: The fractions of the spectrum at which the SLQ distribution function is checked against
+#: the exact one: the quartiles, away from the null space at 0.
+_SLQ_QUANTILES = (0.25, 0.75)
 
 
 @cached_on_seed
@@ -193,9 +211,16 @@ def _spectra_figure(name: str, net, ds: xr.Dataset) -> tuple[Figure, list[Claim]
                         f"spectrum's bulk ({count} ratios)")
 
     first = ds.isel(checkpoint=0)
-    slq_gap = abs(float(last.slq_index_fraction - last.index_fraction))
-    allowance = float(last.null_fraction) + _resolution_at_zero(last.nodes.values,
-                                                                last.weights.values)
+    # The SLQ law, where the quadrature can resolve the spectrum: the fractions below the
+    # exact quartiles. (At 0 it cannot: the null space sits there, and its Ritz weights allow
+    # any answer.)
+    lam = np.sort(last.eigenvalues.values)
+    gaps = []
+    for q in _SLQ_QUANTILES:
+        frac, se, resolution = _slq_fraction_below(last.nodes.values, last.weights.values,
+                                                   float(lam[int(q * lam.size)]))
+        gaps.append((abs(frac - int(q * lam.size) / lam.size), se, resolution))
+    slq_gap, slq_se, slq_resolution = max(gaps, key=lambda g: g[0] - 4 * g[1] - g[2])
     claims = [
         Claim(f"{name}, {net.dim}-parameter net: index fraction falls with the loss "
               "(first - last checkpoint)", 0.0,
@@ -211,11 +236,16 @@ def _spectra_figure(name: str, net, ds: xr.Dataset) -> tuple[Figure, list[Claim]
         Claim(f"{name}: the bulk's mean spacing ratio lies above Poisson's (independent "
               "levels)", rmt.SPACING_RATIO_MEANS["poisson"], mean_r, se_r, relation="greater",
               kind="observation"),
-        Claim(f"{name}: SLQ index fraction at the last checkpoint equals the exact one", 0.0,
-              slq_gap, float(last.slq_index_stderr), allowance,
-              basis="the quadrature's resolution at 0 (Chebyshev-Markov-Stieltjes: the "
-                    "larger weight of the Ritz nodes around 0, averaged over probes) plus "
-                    "the null-space fraction, which SLQ counts on either side"),
+        Claim(f"{name}: SLQ index fraction at the last checkpoint equals the exact one "
+              "(|difference|, allowance 0.05)", 0.0,
+              abs(float(last.slq_index_fraction - last.index_fraction)),
+              float(last.slq_index_stderr), 0.05, kind="observation",
+              basis="0.05 of index fraction, chosen for this observation (not derived); the "
+                    "null space at 0 is beyond the quadrature's resolution"),
+        Claim(f"{name}: SLQ fractions below the last exact spectrum's quartiles equal 1/4 and "
+              "3/4 (largest |difference|)", 0.0, slq_gap, slq_se, slq_resolution,
+              basis="the quadrature's resolution there (Chebyshev-Markov-Stieltjes: the larger "
+                    "Gauss weight of the Ritz nodes around the quartile, mean over probes)"),
     ]
     return fig, claims
 
@@ -243,8 +273,9 @@ def talk_spectra_mnist(*, quick: bool = False, rng=None) -> tuple[Figure, list[C
     figure : matplotlib.figure.Figure
     claims : list of Claim
         Observations: the index falls with the loss; the semicircle gives the index within
-        0.05; the bulk's mean spacing ratio against the GOE's and Poisson's. Law: the SLQ
-        index agrees with the exact one.
+        0.05; the bulk's mean spacing ratio against the GOE's and Poisson's; the SLQ index
+        within 0.05 of the exact one. Law: the SLQ fractions below the exact quartiles are
+        1/4 and 3/4 within the quadrature's resolution.
     """
     net, ds = _spectra_mnist(quick, rng)
     return _spectra_figure("MNIST 10 x 10", net, ds)
@@ -270,6 +301,9 @@ _ERROR_INDEX_RUNS = {False: _ErrorIndexRun(hidden=50, examples=1000, starts=60),
 #: softmax's shift invariance) that makes every critical point degenerate and Newton's
 #: system singular, as in the main job's critical-points figure.
 _ERROR_INDEX_DECAY = 1e-2
+#: Standard deviation of the random starts' weights: Glorot's scale of the first layer,
+#: sqrt(2 / (100 + 50)) = 0.115, rounded (at scale 1 every tanh unit saturates).
+_ERROR_INDEX_START_SCALE = 0.1
 
 
 def _spearman_interval(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
@@ -288,7 +322,7 @@ def talk_error_index(*, quick: bool = False, rng=None) -> tuple[Figure, list[Cla
     real MNIST digits at 10 x 10 (quick: 100-4-10 on 100), weight decay 0.01.
 
     Newton-MR (:func:`optim.network_error_index`) from 60 starts (quick: 12), half along
-    full-batch descent paths and half random Gaussian weights of scale 1 (high loss), on 1,000
+    full-batch descent paths and half random Gaussian weights of scale 0.1 (high loss), on 1,000
     of the 5,000 digits (5,560 parameters). Left: training error against index fraction of
     the certified points, gradient-flat ends and ends not certified apart; right: loss
     against index with the fitted semicircle trend.
@@ -308,7 +342,8 @@ def talk_error_index(*, quick: bool = False, rng=None) -> tuple[Figure, list[Cla
                         _images("mnist", plan.examples, gen), weight_decay=_ERROR_INDEX_DECAY,
                         rng=gen)
     ds = network_error_index(net, n_starts=plan.starts,
-                             starts=Starts("mixed", trajectory_fraction=0.5),
+                             starts=Starts("mixed", scale=_ERROR_INDEX_START_SCALE,
+                                           trajectory_fraction=0.5),
                              rng=child(root, 1))
     certified = ds.kind.values != "not-critical"
     flat = ds.status.values == "gradient-flat"

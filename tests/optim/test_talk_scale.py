@@ -35,3 +35,19 @@ def test_reduced_spectra_runs_give_their_claims(name):
     assert len(laws) == 1 and laws[0].agrees, laws
     ratio = next(c for c in claims if "GOE" in c.claim)
     assert 0.3 < ratio.measured < 0.7 and ratio.stderr > 0
+
+
+def test_slq_fractions_below_the_quartiles_agree_within_the_quadratures_resolution():
+    # GOE, N = 1500: the SLQ distribution function at the exact quartiles is 1/4 and 3/4
+    # within 4 standard errors plus the Chebyshev-Markov-Stieltjes resolution; against the
+    # quartiles of a different spectrum (the matrix scaled by 1.5) it is not.
+    a = rmt.goe(1500, rng=3)
+    lam = np.linalg.eigvalsh(a)
+    sd = rmt.spectral_density(lambda v: a @ v, 1500, steps=60, probes=10, rng=4)
+    for q in talk_scale._SLQ_QUANTILES:
+        x = lam[int(q * lam.size)]
+        frac, se, resolution = talk_scale._slq_fraction_below(sd.nodes, sd.weights, x)
+        assert 0 < se and 0 < resolution < 0.05
+        assert abs(frac - q) <= 4 * se + resolution
+        frac, se, resolution = talk_scale._slq_fraction_below(sd.nodes, sd.weights, 1.5 * x)
+        assert abs(frac - q) > 4 * se + resolution
