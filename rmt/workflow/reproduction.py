@@ -49,7 +49,8 @@ from ..index_theory import log_prob_all_positive
 from ..random import as_seed_sequence, child
 from ._processes import alive
 
-__all__ = ["Claim", "cached_on_seed", "claims_table", "figure", "figure_rng", "reproduce"]
+__all__ = ["Claim", "cached_on_seed", "claims_table", "figure", "figure_rng", "on_request",
+           "reproduce"]
 
 #: Entry-point group of the figure functions (``name = "module:function"``, name = PNG stem).
 FIGURE_GROUP = "rmt.figures"
@@ -195,6 +196,24 @@ def figure(notebook: int, position: int, *, shares_seed_with: str | None = None
     return mark
 
 
+def on_request(function: _F) -> _F:
+    """Mark a figure function as drawn only when named in ``only``.
+
+    :func:`reproduce` draws every registered figure of its group unless ``only`` names some;
+    a marked one (an experiment of hours, say) is drawn only when ``only`` names it.
+
+    Examples
+    --------
+    >>> from rmt.workflow.reproduction import on_request
+    >>> @on_request
+    ... def long_experiment(*, quick=False, rng=None): ...
+    >>> long_experiment.figure_on_request
+    True
+    """
+    function.figure_on_request = True
+    return function
+
+
 def cached_on_seed(function: Callable) -> Callable:
     """Cache ``function(quick, root)`` on ``quick`` and the seed of ``root``.
 
@@ -276,6 +295,9 @@ def _select(only: Sequence[str] | None, group: str = FIGURE_GROUP
             raise ValueError(f"only: unknown figure(s) {unknown}; registered: "
                              f"{sorted(installed)}")
         installed = {name: installed[name] for name in only}
+    else:
+        installed = {name: function for name, function in installed.items()
+                     if not getattr(function, "figure_on_request", False)}
     return sorted(installed.items(), key=_order)
 
 

@@ -37,17 +37,27 @@ def test_reduced_spectra_runs_give_their_claims(name):
     assert 0.3 < ratio.measured < 0.7 and ratio.stderr > 0
 
 
-def test_slq_fractions_below_the_quartiles_agree_within_the_quadratures_resolution():
-    # GOE, N = 1500: the SLQ distribution function at the exact quartiles is 1/4 and 3/4
-    # within 4 standard errors plus the Chebyshev-Markov-Stieltjes resolution; against the
-    # quartiles of a different spectrum (the matrix scaled by 1.5) it is not.
+def test_slq_fractions_below_mean_and_std_agree_within_the_quadratures_resolution():
+    # GOE, N = 1500: the SLQ distribution function one standard deviation either side of the
+    # mean is the exact one within 4 standard errors plus the Chebyshev-Markov-Stieltjes
+    # resolution; against the spectrum of a different matrix (scaled by 1.5) it is not.
     a = rmt.goe(1500, rng=3)
     lam = np.linalg.eigvalsh(a)
     sd = rmt.spectral_density(lambda v: a @ v, 1500, steps=60, probes=10, rng=4)
-    for q in talk_scale._SLQ_QUANTILES:
-        x = lam[int(q * lam.size)]
+    for k in talk_scale._SLQ_CHECK_POINTS:
+        x = lam.mean() + k * lam.std()
         frac, se, resolution = talk_scale._slq_fraction_below(sd.nodes, sd.weights, x)
         assert 0 < se and 0 < resolution < 0.05
-        assert abs(frac - q) <= 4 * se + resolution
-        frac, se, resolution = talk_scale._slq_fraction_below(sd.nodes, sd.weights, 1.5 * x)
-        assert abs(frac - q) > 4 * se + resolution
+        assert abs(frac - np.mean(lam < x)) <= 4 * se + resolution
+        assert abs(frac - np.mean(1.5 * lam < x)) > 4 * se + resolution
+
+
+def test_reduced_error_index_run_gives_its_observations():
+    fig, claims = talk_scale.talk_error_index(quick=True, rng=0)
+    assert len(fig.axes) == 2
+    assert [c.kind for c in claims] == ["observation"] * 4
+    count = claims[0]
+    assert count.measured >= 1  # the saddle near w = 0 at least (every hidden unit off)
+    # The run at the talk's size is drawn only when named (it takes hours).
+    assert talk_scale.talk_error_index_22210.figure_on_request
+    assert not getattr(talk_scale.talk_error_index, "figure_on_request", False)

@@ -57,6 +57,21 @@ def test_unmarked_figures_run_after_the_notebooks_in_name_order(monkeypatch):
     assert names[-2:] == ["a", "b"] and names[0] == "semicircle"
 
 
+@reproduction.on_request
+def _long_figure(*, quick=False, rng=None):
+    return _user_figure(quick=quick, rng=rng)
+
+
+def test_figures_marked_on_request_are_drawn_only_when_named(monkeypatch):
+    extra = [EntryPoint("long", f"{__name__}:_long_figure", "rmt.figures"),
+             EntryPoint("a", f"{__name__}:_user_figure", "rmt.figures")]
+    monkeypatch.setattr(reproduction, "entry_points",
+                        lambda group: [*FIGURES.values(), *extra])
+    names = [name for name, _ in reproduction._select(None)]
+    assert "a" in names and "long" not in names
+    assert [name for name, _ in reproduction._select(["long", "a"])] == ["a", "long"]
+
+
 def test_figure_rng_is_keyed_by_name_and_shared_where_declared():
     root = np.random.SeedSequence(5)
     ss = figure_rng("semicircle", rng=root)
