@@ -16,13 +16,15 @@ saddles of :mod:`fields.saddles`) and ``optim.plot``. Networks: :func:`train` an
 :func:`compare` (optimisers on minibatches of a :class:`fields.DataSurface` with a shared
 learning-rate search), :func:`diagonal_similarity` (RMSProp against Jacobi and
 equilibration), :func:`spectra_along_training` and :func:`network_error_index` (the talk's
-experiment 1). Randomness: every stochastic function takes a keyword-only ``rng`` and records
-its root in the result's ``attrs`` (:mod:`rmt.random`).
+experiment 1), :func:`dead_unit_critical_points` (certified saddles of known index, where
+hidden units are dead). Randomness: every stochastic function takes a keyword-only ``rng``
+and records its root in the result's ``attrs`` (:mod:`rmt.random`).
 """
 
 from . import plot, saddles
 from .base import Transform, chain, scale, trace
 from .critical import Certificate, Solver, Starts, find_critical_points
+from .dead_units import dead_unit_critical_points
 from .diagonal_curvature import esgd, jacobi, scale_by_diagonal_curvature
 from .driver import run
 from .error_index import error_index, error_index_by_dimension
@@ -57,6 +59,7 @@ __all__ = [
     "compare_with_theory",
     "curvature",
     "damped_newton",
+    "dead_unit_critical_points",
     "diagonal_similarity",
     "error_index",
     "error_index_by_dimension",

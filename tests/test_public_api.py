@@ -170,6 +170,8 @@ CASES = {
     "optim.spectra_along_training":
         lambda r: optim.spectra_along_training(_net(), steps=4, checkpoints=2, rng=r),
     "optim.network_error_index": lambda r: optim.network_error_index(_net(), n_starts=2, rng=r),
+    "optim.dead_unit_critical_points":
+        lambda r: optim.dead_unit_critical_points(_net(), [1], rng=r),
     "optim.train": lambda r: optim.train(_net(), optim.sgd(0.1), epochs=1, batch_size=20, rng=r),
     "optim.compare": lambda r: optim.compare(_net(), {"sgd": optim.sgd(0.1)}, epochs=1,
                                              batch_size=20, rng=r),

@@ -282,6 +282,63 @@ class MLP:
         w = check_vector("w", w, self.dim)
         return self._unpack(w)
 
+    def unit_parameters(self, units, *, layer: int = 0) -> np.ndarray:
+        """Positions in ``w`` of the parameters of hidden units: their incoming weights and
+        bias (column ``j`` of ``W_layer``, ``b_layer[j]``) and their outgoing weights (row
+        ``j`` of ``W_{layer+1}``).
+
+        Parameters
+        ----------
+        units : array_like of int
+            Units of hidden layer ``layer``, each in ``[0, layers[layer + 1])``, no repeats
+            (may be empty).
+        layer : int, default 0
+            Hidden layer, ``0 <= layer < len(layers) - 2``.
+
+        Returns
+        -------
+        ndarray of int64
+            Sorted positions, ``n_in + 1 + n_out`` per unit.
+        """
+        layer = self._check_hidden_layer(layer)
+        units = self._check_units(units, layer)
+        n_in, n_hidden = self._shapes[layer]
+        n_out = self._shapes[layer + 1][1]
+        start, nxt = self._offsets[layer], self._offsets[layer + 1]
+        per_unit = [np.r_[start + np.arange(n_in) * n_hidden + j, start + n_in * n_hidden + j,
+                          nxt + j * n_out + np.arange(n_out)] for j in units]
+        return np.sort(np.concatenate(per_unit)) if per_unit else np.zeros(0, np.int64)
+
+    def dead_units(self, w, *, layer: int = 0) -> np.ndarray:
+        """The hidden units of ``layer`` whose parameters (:meth:`unit_parameters`) are all
+        exactly zero at ``w``: with an activation that maps 0 to 0 they carry no signal, and
+        the loss's gradient with respect to them vanishes
+        (:func:`fields.nn.dead_unit_eigenvalues`)."""
+        w = check_vector("w", w, self.dim)
+        layer = self._check_hidden_layer(layer)
+        (weights_in, bias_in), (weights_out, _) = self._unpack(w)[layer:layer + 2]
+        alive = (np.any(weights_in != 0, axis=0) | (bias_in != 0)
+                 | np.any(weights_out != 0, axis=1))
+        return np.flatnonzero(~alive)
+
+    def _check_hidden_layer(self, layer) -> int:
+        if len(self._layers) < 3:
+            raise ValueError("layer: the network has no hidden layer")
+        return check_int("layer", layer, 0, maximum=len(self._layers) - 3)
+
+    def _check_units(self, units, layer: int) -> np.ndarray:
+        arr = np.asarray(units)
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            raise ValueError(f"units must be a 1-D array of integers; got {units!r}")
+        arr = arr.astype(np.int64)
+        width = self._layers[layer + 1]
+        if arr.size and (arr.min() < 0 or arr.max() >= width):
+            raise ValueError(f"units must lie in [0, {width}) (hidden layer {layer}); "
+                             f"got {units!r}")
+        if np.unique(arr).size != arr.size:
+            raise ValueError(f"units must not repeat; got {units!r}")
+        return arr
+
     def _unpack(self, w: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         out = []
         for (n_in, n_out), start in zip(self._shapes, self._offsets, strict=False):
