@@ -323,8 +323,16 @@ def network_error_index(net, *, n_starts: int = 100, method: str = "newton-mr",
     cps["error"] = ("point", np.array([_task_error(net, w) if np.all(np.isfinite(w))
                                        else math.nan for w in cps.x.values]),
                     {"long_name": "training error"})
+    return _with_trend(cps)
+
+
+def _with_trend(cps: xr.Dataset) -> xr.Dataset:
+    """``cps`` (rows ``loss``, ``index_fraction`` and ``kind`` per ``point``) with the
+    semicircle trend of its certified points (:func:`semicircle_trend`) and the correlations of
+    :func:`network_error_index`, computed again (for the union of several searches)."""
+    cps = cps.drop_vars(["trend_index_fraction", "trend_loss"], errors="ignore")
     crit = cps.kind.values != "not-critical"
-    loss, alpha = cps.value.values[crit], cps.index_fraction.values[crit]
+    loss, alpha = cps.loss.values[crit], cps.index_fraction.values[crit]
     c = l0 = rms = pearson = spearman = math.nan
     if crit.sum() >= 3 and np.ptp(loss) > 0:
         c, l0, rms = semicircle_trend(loss, alpha)

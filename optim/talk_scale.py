@@ -17,15 +17,17 @@ one-hidden-layer networks of about 20,000 parameters on MNIST and CIFAR-10 resiz
   the GOE's and Poisson's.
 * :func:`talk_error_index` -- certified critical points of a 100-50-10 tanh network (5,560
   parameters) on the MNIST digits, found by Newton-MR from points along training paths and
-  from random high-loss points (:func:`optim.network_error_index`): training error against
-  index, with the Spearman correlation and its confidence interval.
+  from random high-loss points (:func:`optim.network_error_index`) and as minima of the
+  network with ``d`` dead hidden units (:func:`optim.dead_unit_critical_points`): training
+  error against index, with the Spearman correlation and its confidence interval.
 
 Each is a figure function (``name(*, quick, rng) -> (figure, claims)``) registered under the
 entry-point group ``rmt.talk_scale``; ``quick`` is a reduced run for the tests. Every row of
 their claims is an *observation* of the talk, reported whatever it turns out to be, except
-the agreement of the SLQ distribution function with the exact one a standard deviation
-either side of the spectrum's mean, a law of the library's estimator (at 0 the null space
-is beyond the quadrature's resolution, so the SLQ index is an observation).
+two laws of the library: the agreement of the SLQ distribution function with the exact one a
+standard deviation either side of the spectrum's mean (at 0 the null space is beyond the
+quadrature's resolution, so the SLQ index is an observation), and the index of each
+dead-unit critical point against the one its Hessian's block structure predicts.
 
 **The bulk of a spectrum** (for the spacing ratios): the eigenvalues with
 :math:`|\lambda| > 100\,\tau` (each then known to 1 % or better: a backward-stable
@@ -52,8 +54,9 @@ from rmt.workflow.reproduction import Claim, cached_on_seed, on_request
 
 from . import plot
 from .critical import Starts
+from .dead_units import dead_unit_critical_points
 from .first_order import rmsprop
-from .networks import network_error_index, spectra_along_training
+from .networks import _with_trend, network_error_index, spectra_along_training
 
 __all__ = ["bulk_ratios", "bulk_spacing_ratio", "talk_error_index", "talk_error_index_22210",
            "talk_spectra_fashion", "talk_spectra_mnist"]
@@ -295,14 +298,26 @@ def talk_spectra_fashion(*, quick: bool = False, rng=None) -> tuple[Figure, list
 
 @dataclass(frozen=True)
 class _ErrorIndexRun:
+    """Sizes of one error-index experiment: the net, the generic search's starts, and the
+    numbers of dead units of the dead-unit search (:func:`optim.dead_unit_critical_points`),
+    denser where the error changes (most units dead)."""
+
     hidden: int
     examples: int
     starts: int
+    dead: tuple[int, ...]
 
 
-_ERROR_INDEX_RUNS = {"full": _ErrorIndexRun(hidden=50, examples=1000, starts=60),
-                     "quick": _ErrorIndexRun(hidden=4, examples=100, starts=10),
-                     "talk": _ErrorIndexRun(hidden=200, examples=5000, starts=60)}
+_ERROR_INDEX_RUNS = {
+    "full": _ErrorIndexRun(hidden=50, examples=1000, starts=60,
+                           dead=tuple(range(0, 30, 2)) + tuple(range(30, 51))),
+    "quick": _ErrorIndexRun(hidden=4, examples=100, starts=10, dead=(0, 1, 2, 3, 4)),
+    "talk": _ErrorIndexRun(hidden=200, examples=5000, starts=60,
+                           dead=tuple(range(0, 170, 10)) + tuple(range(170, 201, 2)))}
+#: Two certified points of different searches are one point when they are this close,
+#: relative to the larger norm (distinct critical points of these nets are O(1) apart; one
+#: point certified twice agrees to the certificate's 1e-8 relative gradient).
+_SAME_POINT_RTOL = 1e-6
 #: Weight decay of the error-index net: it lifts the exact null space (blank pixels, the
 #: softmax's shift invariance) that makes every critical point degenerate and Newton's
 #: system singular, as in the main job's critical-points figure.
@@ -333,22 +348,32 @@ def talk_error_index(*, quick: bool = False, rng=None) -> tuple[Figure, list[Cla
     """Training error against index of certified critical points of a 100-50-10 tanh net on
     real MNIST digits at 10 x 10 (quick: 100-4-10 on 100), weight decay 0.01.
 
+    Two searches on 1,000 of the 5,000 digits (5,560 parameters). The generic one:
     Newton-MR (:func:`optim.network_error_index`) from 60 starts (quick: 10), half along
     full-batch descent paths (2,000 steps each) and half random Gaussian weights, all of scale
-    0.05 (a small initialisation; the random points at high loss), on 1,000
-    of the 5,000 digits (5,560 parameters). Left: training error against index fraction of
-    the certified points, gradient-flat ends and ends not certified apart; right: loss
-    against index with the fitted semicircle trend.
+    0.05 (a small initialisation; the random points at high loss). It certifies few points:
+    most searches stop at gradient-flat regions (Frye et al. 2021; ``docs/design.md``). The
+    dead-unit one (:func:`optim.dead_unit_critical_points`): for ``d`` = 0, 2, ..., 28 and
+    30, 31, ..., 50 dead hidden units (quick: 0 to 4), a random point of the same scale with
+    ``d`` units killed, minimised over the live parameters, then certified by Newton-MR on
+    the whole net; these are the saddles of the plateaus of training from small weights, and
+    their index is known from the Hessian's block structure. Left: training error against
+    index fraction of the certified points of both (a point both certified counted once),
+    gradient-flat ends and ends not certified apart; right: loss against index with the
+    fitted semicircle trend.
 
     Returns
     -------
     figure : matplotlib.figure.Figure
     claims : list of Claim
-        Observations: at least 30 distinct certified critical points; the Spearman
-        correlation of training error and index fraction is positive (the lower end of its
-        95 % interval above 0), over the certified points and, apart, over the end points of
-        the searches that were not certified (where Newton-MR stopped, Frye et al. 2021);
-        the lowest-error certified point is a minimum (index 0).
+        Observations: at least 30 distinct certified critical points, over both searches and
+        from the generic one alone; the Spearman correlation of training error and index
+        fraction is positive (the lower end of its 95 % interval above 0), over the certified
+        points and, apart, over the end points of the searches that were not certified
+        (where Newton-MR stopped); the lowest-error certified point is a minimum (index 0).
+        Law: at every certified dead-unit point the measured index is the predicted one,
+        the live block's index plus ``d`` times a dead unit's negative eigenvalues
+        (:func:`fields.nn.dead_unit_eigenvalues`).
     """
     return _error_index_figure(_ERROR_INDEX_RUNS["quick" if quick else "full"], rng)
 
@@ -361,7 +386,7 @@ def talk_error_index_22210(*, quick: bool = False, rng=None) -> tuple[Figure, li
     Drawn only when named (``rmt reproduce --talk-scale --only talk_error_index_22210``): the
     certificate of each end point factors its 22,210 x 22,210 Hessian (measured on 2 idle
     cores: 29 s for the Hessian, 67 s for its inertia; the eigenvalues next to 0 take
-    minutes more), so its 60 starts take hours.
+    minutes more), so its 60 starts and 33 dead-unit points take hours.
     """
     return _error_index_figure(_ERROR_INDEX_RUNS["quick" if quick else "talk"], rng)
 
@@ -373,12 +398,16 @@ def _error_index_figure(plan: _ErrorIndexRun, rng) -> tuple[Figure, list[Claim]]
     net = fields.nn.MLP([100, plan.hidden, _CLASSES], "tanh", "softmax-cross-entropy",
                         _images("mnist", plan.examples, gen), weight_decay=_ERROR_INDEX_DECAY,
                         rng=gen)
-    ds = network_error_index(net, n_starts=plan.starts,
-                             starts=Starts("mixed", scale=_ERROR_INDEX_START_SCALE,
-                                           trajectory_fraction=0.5,
-                                           trajectory_steps=_ERROR_INDEX_PATH_STEPS),
-                             rng=child(root, 1))
+    search = network_error_index(net, n_starts=plan.starts,
+                                 starts=Starts("mixed", scale=_ERROR_INDEX_START_SCALE,
+                                               trajectory_fraction=0.5,
+                                               trajectory_steps=_ERROR_INDEX_PATH_STEPS),
+                                 rng=child(root, 1))
+    dead = dead_unit_critical_points(net, list(plan.dead), scale=_ERROR_INDEX_START_SCALE,
+                                     rng=child(root, 2))
+    ds = _union(search, dead)
     certified = ds.kind.values != "not-critical"
+    from_dead = ds.origin.values == "dead units"
     flat = ds.status.values == "gradient-flat"
     err, alpha = ds.error.values[certified], ds.index_fraction.values[certified]
     rho, lo, hi = _spearman_interval(err, alpha) if certified.sum() >= 3 else (
@@ -388,14 +417,21 @@ def _error_index_figure(plan: _ErrorIndexRun, rng) -> tuple[Figure, list[Claim]]
     err_end, alpha_end = ds.error.values[ended], ds.index_fraction.values[ended]
     rho_end, lo_end, _ = _spearman_interval(err_end, alpha_end) if ended.sum() >= 3 else (
         math.nan, math.nan, math.nan)
+    dead_cert = certified & from_dead
+    mismatches = int(np.sum(ds["index"].values[dead_cert] != ds.known_index.values[dead_cert]))
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="tight")
     ax = axes[0]
     ax.plot(alpha_end, err_end, "x", color="0.6",
             label=f"ends not certified ({ended.sum()}; Spearman {rho_end:.2f})")
-    ax.plot(alpha, err, "o", label=f"certified critical points ({certified.sum()})")
+    generic = certified & ~from_dead
+    ax.plot(ds.index_fraction.values[generic], ds.error.values[generic], "o", color="C0",
+            label=f"certified, Newton-MR search ({generic.sum()})")
+    ax.plot(ds.index_fraction.values[dead_cert], ds.error.values[dead_cert], "s", color="C1",
+            mfc="none", label=f"certified, dead units ({dead_cert.sum()}; index as predicted "
+                              f"at {dead_cert.sum() - mismatches})")
     if flat.any():
         ax.plot(ds.index_fraction.values[flat], ds.error.values[flat], "D", mfc="none",
-                label=f"gradient-flat ends ({flat.sum()})")
+                color="C2", label=f"gradient-flat ends ({flat.sum()})")
     if certified.sum() >= 2 and np.ptp(alpha) > 0:
         slope, intercept = np.polyfit(alpha, err, 1)
         grid = np.linspace(alpha.min(), alpha.max(), 50)
@@ -410,8 +446,14 @@ def _error_index_figure(plan: _ErrorIndexRun, rng) -> tuple[Figure, list[Claim]]
     best = int(np.argmin(err)) if err.size else None
     claims = [
         Claim(f"MNIST {net.dim}-parameter net: distinct certified critical points (at least "
-              "30)", 29.5, float(certified.sum()), 0.0, relation="greater",
+              "30; both searches)", 29.5, float(certified.sum()), 0.0, relation="greater",
               kind="observation"),
+        Claim(f"MNIST {net.dim}-parameter net: distinct certified critical points of the "
+              "Newton-MR search from training paths and random points (at least 30)", 29.5,
+              float(generic.sum()), 0.0, relation="greater", kind="observation"),
+        Claim("MNIST net: the index of each certified dead-unit critical point is the live "
+              "block's plus d times a dead unit's negative eigenvalues (mismatches)", 0.0,
+              float(mismatches) if dead_cert.any() else math.nan, 0.0, kind="law"),
         Claim("MNIST net: training error rises with the index of critical points (lower end "
               "of the 95 % interval of Spearman's rho)", 0.0, lo, 0.0, relation="greater",
               kind="observation"),
@@ -423,3 +465,24 @@ def _error_index_figure(plan: _ErrorIndexRun, rng) -> tuple[Figure, list[Claim]]
               0.0, kind="observation"),
     ]
     return fig, claims
+
+
+def _union(search: xr.Dataset, dead: xr.Dataset) -> xr.Dataset:
+    """The rows of both searches, ``origin`` naming each one's, a certified dead-unit point
+    that the Newton-MR search also certified kept once (as the search's), and the trend of
+    the union (:func:`optim.network_error_index`)."""
+    names = ["x", "loss", "error", "index", "index_fraction", "kind", "status"]
+    a = search[names].assign(origin=("point", np.full(search.sizes["point"], "search")),
+                             known_index=("point", np.full(search.sizes["point"], -1)))
+    b = dead[names + ["known_index"]].assign(
+        origin=("point", np.full(dead.sizes["point"], "dead units")))
+    crit_a = a.x.values[a.kind.values != "not-critical"]
+    keep = np.ones(b.sizes["point"], dtype=bool)
+    for row in np.flatnonzero(b.kind.values != "not-critical"):
+        x = b.x.values[row]
+        dist = np.linalg.norm(crit_a - x, axis=1)
+        scale = np.maximum(np.linalg.norm(crit_a, axis=1), np.linalg.norm(x))
+        keep[row] = not np.any(dist <= _SAME_POINT_RTOL * scale)
+    union = xr.concat([a, b.isel(point=keep)], dim="point")
+    union = union.assign_coords(point=np.arange(union.sizes["point"]))
+    return _with_trend(union)

@@ -52,12 +52,30 @@ def test_slq_fractions_below_mean_and_std_agree_within_the_quadratures_resolutio
         assert abs(frac - np.mean(1.5 * lam < x)) > 4 * se + resolution
 
 
-def test_reduced_error_index_run_gives_its_observations():
+def test_reduced_error_index_run_gives_its_observations_and_the_dead_unit_law():
     fig, claims = talk_scale.talk_error_index(quick=True, rng=0)
     assert len(fig.axes) == 2
-    assert [c.kind for c in claims] == ["observation"] * 4
-    count = claims[0]
-    assert count.measured >= 1  # the saddle near w = 0 at least (every hidden unit off)
+    assert [c.kind for c in claims] == ["observation"] * 2 + ["law"] + ["observation"] * 3
+    total, generic, law = claims[:3]
+    assert generic.measured >= 1  # the saddle near w = 0 at least (every hidden unit off)
+    # The dead-unit search adds distinct points (d = 0..4 of 4 units, the all-dead one the
+    # search's saddle near w = 0), each with the index the block structure predicts.
+    assert total.measured >= generic.measured + 3
+    assert law.measured == 0 and law.agrees
     # The run at the talk's size is drawn only when named (it takes hours).
     assert talk_scale.talk_error_index_22210.figure_on_request
     assert not getattr(talk_scale.talk_error_index, "figure_on_request", False)
+
+
+def test_the_union_keeps_a_point_both_searches_certified_once():
+    x, y = np.random.default_rng(0).standard_normal((30, 6)), np.arange(30) % 3
+    net = talk_scale.fields.nn.MLP([6, 3, 3], data=(x, y), weight_decay=0.01, rng=0)
+    search = talk_scale.network_error_index(net, n_starts=4, rng=0)
+    certified = search.kind.values != "not-critical"
+    assert certified.any()
+    # The same rows again as if from the dead-unit search: only the uncertified come twice.
+    twice = talk_scale._union(search, search.assign(known_index=search["index"]))
+    assert twice.sizes["point"] == search.sizes["point"] + np.sum(~certified)
+    np.testing.assert_array_equal(twice.origin.values[:search.sizes["point"]], "search")
+    assert np.isfinite(twice.trend_index_fraction).any() == np.isfinite(
+        search.trend_index_fraction).any()
