@@ -17,15 +17,21 @@ saddles of :mod:`fields.saddles`) and ``optim.plot``. Networks: :func:`train` an
 learning-rate search), :func:`diagonal_similarity` (RMSProp against Jacobi and
 equilibration), :func:`spectra_along_training` and :func:`network_error_index` (the talk's
 experiment 1), :func:`dead_unit_critical_points` (certified saddles of known index, where
-hidden units are dead). Randomness: every stochastic function takes a keyword-only ``rng``
+hidden units are dead), :func:`adaptive_saddle_free_newton` and :func:`adaptive_damped_newton`
+(Levenberg–Marquardt damping and a line search), :func:`smallest_eigenvalue`,
+:func:`newton_comparison` and :func:`plateau_switch` (Dauphin et al. 2014's network
+experiment), :func:`autoencoder_comparison` (optimisers on a deep autoencoder over seeds, a
+sweep). Randomness: every stochastic function takes a keyword-only ``rng``
 and records its root in the result's ``attrs`` (:mod:`rmt.random`).
 """
 
 from . import plot, saddles
+from .adaptive_newton import adaptive_damped_newton, adaptive_saddle_free_newton
+from .autoencoder_experiments import autoencoder_comparison
 from .base import Transform, chain, scale, trace
 from .critical import Certificate, Solver, Starts, find_critical_points
 from .dead_units import dead_unit_critical_points
-from .diagonal_curvature import esgd, jacobi, scale_by_diagonal_curvature
+from .diagonal_curvature import adahessian, esgd, jacobi, scale_by_diagonal_curvature
 from .driver import run
 from .error_index import error_index, error_index_by_dimension
 from .first_order import (
@@ -41,7 +47,8 @@ from .first_order import (
 )
 from .networks import network_error_index, spectra_along_training
 from .newton import damped_newton, newton, saddle_free_newton, scale_by_newton
-from .surface import Curvature, curvature
+from .newton_experiments import newton_comparison, plateau_switch
+from .surface import Curvature, curvature, smallest_eigenvalue
 from .theory import compare_with_theory
 from .training import LearningRateSearch, compare, diagonal_similarity, train
 
@@ -52,7 +59,11 @@ __all__ = [
     "Solver",
     "Starts",
     "Transform",
+    "adahessian",
     "adam",
+    "adaptive_damped_newton",
+    "adaptive_saddle_free_newton",
+    "autoencoder_comparison",
     "add_noise",
     "chain",
     "compare",
@@ -69,7 +80,9 @@ __all__ = [
     "momentum",
     "network_error_index",
     "newton",
+    "newton_comparison",
     "perturbed_gd",
+    "plateau_switch",
     "plot",
     "rmsprop",
     "run",
@@ -82,6 +95,7 @@ __all__ = [
     "scale_by_rms",
     "sgd",
     "sgld",
+    "smallest_eigenvalue",
     "spectra_along_training",
     "trace",
     "train",

@@ -1,4 +1,4 @@
-r"""Diagonal preconditioners estimated from Hessian-vector products: Jacobi and ESGD.
+r"""Diagonal preconditioners estimated from Hessian-vector products: Jacobi, ESGD, AdaHessian.
 
 A diagonal preconditioner ``D`` turns gradient descent into
 :math:`x_{t+1} = x_t - \eta\, g_t / (D + \lambda)` (elementwise). Two choices, built from
@@ -15,7 +15,9 @@ Dauphin, de Vries & Bengio (2015), "Equilibrated adaptive learning rates for non
 optimization", NeurIPS, whose Algorithm 1 (ESGD) is :func:`esgd`.
 
 :func:`scale_by_diagonal_curvature` is the building block; :func:`jacobi` and :func:`esgd`
-chain it with ``scale(-lr)``.
+chain it with ``scale(-lr)``, and :func:`adahessian` (Yao et al. 2021) chains a
+bias-corrected moving average of the gradients, the block with Rademacher probes and a moving
+average of its samples, and ``scale(-lr)``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from rmt._validation import check_int, check_positive_float
 from .base import Transform, _fraction, _learning_rate, chain, named, scale
 from .first_order import _copy_generator, _own_generator
 
-__all__ = ["esgd", "jacobi", "scale_by_diagonal_curvature"]
+__all__ = ["adahessian", "esgd", "jacobi", "scale_by_diagonal_curvature"]
 
 ESTIMATORS = ("jacobi", "equilibration")
 PROBES = ("gaussian", "rademacher")
@@ -53,6 +55,34 @@ def _probe(gen: np.random.Generator, shape: tuple[int, ...], probe: str) -> np.n
     if probe == "gaussian":
         return gen.standard_normal(shape)
     return np.where(gen.random(shape) < 0.5, -1.0, 1.0)
+
+
+def _debiased_ema(average: np.ndarray, sample: np.ndarray, decay: float,
+                  n: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""One step of the bias-corrected moving average (Kingma & Ba 2015, Algorithm 1).
+
+    :math:`a_n = \beta a_{n-1} + (1 - \beta) s_n` from :math:`a_0 = 0`; returns
+    :math:`(a_n, a_n / (1 - \beta^n))`, the second the weighted mean of the ``n`` samples
+    (weights :math:`\propto \beta^{n-k}`, summing to 1).
+    """
+    average = decay * average + (1.0 - decay) * sample
+    return average, average / (1.0 - decay**n)
+
+
+def _gradient_moment(decay: float) -> Transform:
+    """AdaHessian's first moment: ``u -> m_hat``, the bias-corrected moving average of the
+    incoming vectors (:func:`_debiased_ema`, Adam's ``m_hat`` of :func:`optim.scale_by_adam`);
+    state ``{"mu": m_t, "count": t}``."""
+
+    def init(x, *, rng=None):
+        return {"mu": np.zeros(np.shape(x), dtype=np.float64), "count": 0}
+
+    def update(u, state, x, surface):
+        t = state["count"] + 1
+        mu, m_hat = _debiased_ema(state["mu"], np.asarray(u, dtype=np.float64), decay, t)
+        return m_hat, {"mu": mu, "count": t}
+
+    return Transform("gradient_moment", init, update, {"decay": decay})
 
 
 def scale_by_diagonal_curvature(
@@ -163,8 +193,7 @@ def scale_by_diagonal_curvature(
                 total = state["sum"] + sample
                 mean = total / n
             else:
-                total = decay * state["sum"] + (1.0 - decay) * sample
-                mean = total / (1.0 - decay**n)
+                total, mean = _debiased_ema(state["sum"], sample, decay, n)
             diagonal = np.abs(mean) if jacobi_estimator else np.sqrt(mean)
             new.update(rng=gen, probes=n, sum=total, diagonal=diagonal)
         return u / (new["diagonal"] + damping), new
@@ -262,3 +291,87 @@ def esgd(lr: float, damping: float = 1e-4, every: int = 20, probe: str = "gaussi
     hyper = inner.hyperparameters
     return named("esgd", chain(inner, scale(-lr)), lr=lr, damping=hyper["damping"],
                  every=hyper["every"], probe=probe)
+
+
+def adahessian(lr: float = 0.15, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-4,
+               every: int = 1) -> Transform:
+    r"""AdaHessian (Yao, Gholami, Shen, Mustafa, Keutzer & Mahoney 2021, "ADAHESSIAN: An
+    adaptive second order optimizer for machine learning", AAAI, Algorithm 1).
+
+    Adam with the squared gradient replaced by the squared Hutchinson diagonal:
+
+    .. math:: m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad
+              \hat m_t = \frac{m_t}{1 - \beta_1^t},
+
+    .. math:: D_n = v_n \odot H v_n,\ v_n \in \{-1, 1\}^d, \qquad
+              a_n = \beta_2 a_{n-1} + (1 - \beta_2) D_n^2, \qquad
+              \hat v = \sqrt{a_n / (1 - \beta_2^n)},
+
+    .. math:: x_{t+1} = x_t - \eta\, \frac{\hat m_t}{\hat v + \epsilon},
+
+    :math:`m_0 = a_0 = 0`, a new Rademacher probe every ``every`` updates (the paper's
+    delayed Hessian update; the first update always draws one), ``n`` the probes so far.
+    Because :math:`v_i^2 = 1`, :math:`D_n^2 = (Hv_n)^2`: the second moment is the
+    bias-corrected moving average of equilibration samples, so the optimiser is the
+    composition
+
+    ``chain(m_hat, scale_by_diagonal_curvature("equilibration", probe="rademacher",
+    average="ema", decay=b2, damping=eps, every=every), scale(-lr))``
+
+    (:func:`scale_by_diagonal_curvature`; the first moment is the bias correction of
+    :func:`optim.scale_by_adam`). The Hessian power ``k`` of the paper is 1 (its default).
+    **Spatial averaging**: the paper averages ``D`` over each convolution kernel's entries;
+    the networks of :mod:`fields.nn` are fully connected, where the paper averages over
+    nothing, so none is applied (block size 1).
+
+    Parameters
+    ----------
+    lr : float > 0, default 0.15
+        ``eta`` (the paper's default, as its other defaults below).
+    b1, b2 : float in [0, 1), defaults 0.9 and 0.999
+        Decay rates of the first and second moments.
+    eps : float >= 0, default 1e-4
+        ``epsilon``, added to :math:`\hat v`.
+    every : int >= 1, default 1
+        Hessian-vector products (one probe) every this many updates; between them
+        :math:`\hat v` is kept. The second moment's bias correction counts probes, not
+        updates.
+
+    Returns
+    -------
+    Transform
+        Named ``"adahessian"``, ``needs=("hvp",)``; state ``({"mu": m_t, "count": t},
+        block_state, {})`` with ``block_state["diagonal"]`` (:math:`\hat v`),
+        ``block_state["sum"]`` (:math:`a_n`) and ``block_state["probes"]`` (``n``) as in
+        :func:`scale_by_diagonal_curvature`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``lr`` not > 0, ``b1`` or ``b2`` outside [0, 1), ``eps`` < 0, ``every`` < 1.
+
+    Examples
+    --------
+    On a diagonal Hessian one Rademacher probe gives :math:`|\operatorname{diag} H|`
+    exactly, and the first step is :math:`-\eta\, g / (|\operatorname{diag} H| + \epsilon)`:
+
+    >>> import numpy as np
+    >>> class Diagonal:
+    ...     dim = 2
+    ...     def hvp(self, x, v):
+    ...         return np.array([2.0, -0.5]) * v
+    >>> opt = adahessian(lr=0.1, eps=0.0)
+    >>> step, state = opt.update(np.array([1.0, 1.0]), opt.init(np.zeros(2), rng=0),
+    ...                          np.zeros(2), Diagonal())
+    >>> step
+    array([-0.05, -0.2 ])
+    """
+    lr = _learning_rate(lr)
+    b1 = _fraction("b1", b1)
+    b2 = _fraction("b2", b2)
+    eps = check_positive_float("eps", eps, allow_zero=True)
+    every = check_int("every", every, 1)
+    second = scale_by_diagonal_curvature("equilibration", every=every, damping=eps,
+                                         probe="rademacher", average="ema", decay=b2)
+    return named("adahessian", chain(_gradient_moment(b1), second, scale(-lr)), lr=lr, b1=b1,
+                 b2=b2, eps=eps, every=every)

@@ -41,7 +41,7 @@ from rmt._validation import check_count, check_int, check_positive_float, check_
 from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
-from .surface import curvature
+from .surface import curvature, smallest_eigenvalue
 
 __all__ = ["DIVERGENCE_BOUND", "RECORDABLE", "run"]
 
@@ -51,6 +51,7 @@ RECORDABLE = {
     "grad_norm": "|grad f(x_t)| (exact gradient)",
     "step_size": "|x_{t+1} - x_t|",
     "index": "Hessian index at x_t (number of negative eigenvalues)",
+    "lambda_min": "smallest Hessian eigenvalue at x_t (ARPACK, relative accuracy 1e-3)",
     "x": "the point x_t",
 }
 
@@ -101,12 +102,14 @@ def run(
         Number of steps ``T >= 0``.
     record : sequence of str
         Quantities to record, among ``"value"``, ``"grad_norm"``, ``"step_size"``,
-        ``"index"`` and ``"x"`` (the points; ``T x dim`` numbers).
+        ``"index"``, ``"lambda_min"`` (:func:`optim.smallest_eigenvalue`, through ``hvp``)
+        and ``"x"`` (the points; ``T x dim`` numbers).
     record_every : int, default 1
         Record every this many steps (step 0 and the last step are always recorded).
     index_every : int, optional
-        With ``"index"`` in ``record``: compute the Hessian index (:func:`optim.curvature`)
-        every this many steps (default: about 20 times along the run, and at the last step).
+        With ``"index"`` or ``"lambda_min"`` in ``record``: compute the Hessian index
+        (:func:`optim.curvature`) or smallest eigenvalue every this many steps (default:
+        about 20 times along the run, and at the last step).
         Other recorded steps hold NaN.
     grad_noise : float, default 0
         Standard deviation ``sigma`` of Gaussian noise added to each gradient component given to
@@ -178,6 +181,8 @@ def run(
     record = _check_record(record)
     needs = ("value", "grad") + optimizer.needs
     if "index" in record and not callable(getattr(surface, "hess", None)):
+        needs += ("hvp",)
+    if "lambda_min" in record:
         needs += ("hvp",)
     if batch_size is not None:
         needs += ("minibatch",)
@@ -361,6 +366,8 @@ def _row(record, surface, x, value, gnorm, with_index: bool, rng) -> dict:
     row = {"value": value, "grad_norm": gnorm}
     if "x" in record:
         row["x"] = x.copy()
+    if "lambda_min" in record and with_index:
+        row["lambda_min"] = smallest_eigenvalue(surface, x, tol=1e-3, rng=rng)
     if "index" in record and with_index:
         try:
             c = curvature(surface, x, rng=rng)

@@ -56,6 +56,55 @@ def _inverse(eigenvalues: np.ndarray, saddle_free: bool, damping: float) -> np.n
     return np.divide(1.0, shifted, out=np.zeros_like(shifted), where=keep)
 
 
+def _spectral_model(u: np.ndarray, x, surface, method: str, rank: int | None):
+    r"""The Hessian (or its Krylov projection) in an eigenbasis, and ``u`` in that basis.
+
+    Returns ``(W, ell, c, space)`` with ``W`` (``n x m``, orthonormal columns, tangent
+    coordinates), the eigenvalues ``ell`` of ``W^T H W`` (ascending) and ``c = W^T u_t``:
+
+    * ``"exact"``: :math:`H = V \operatorname{diag}(\lambda) V^T`, ``W = V``, ``m = n``;
+    * ``"lanczos"``: ``k = min(rank, n)`` steps of :func:`rmt.lanczos` from ``u_t`` give ``Q``
+      and :math:`T = Q^T H Q = S \operatorname{diag}(\ell) S^T`, ``W = Q S`` and
+      ``c = |u_t| S^T e_1`` (``u_t`` is the first Lanczos vector); a Krylov space invariant
+      before ``k`` steps is cut there.
+
+    ``W`` is None (and ``ell`` empty) when ``u_t = 0`` under ``"lanczos"``; the whole result
+    is None when the Hessian or a Hessian-vector product is not finite.
+    """
+    if method == "exact":
+        h, space = hessian(surface, x)
+        if not np.all(np.isfinite(h)):
+            return None
+        with dense_factorisation(h.shape[0]):  # threads back for a large eigh in a loop
+            w, v = scipy.linalg.eigh(h, check_finite=False)
+        return v, w, v.T @ space.coordinates(u), space
+    space = tangent_space(surface, x)
+    n, ut, hvp = space.size, space.coordinates(u), space.hvp(surface, x)
+
+    def matvec(v):
+        out = np.asarray(hvp(v), dtype=np.float64)
+        if not np.all(np.isfinite(out)):
+            raise _NonFinite
+        return out
+
+    norm = float(np.linalg.norm(ut))
+    if norm == 0:
+        return None, np.empty(0), np.empty(0), space
+    k = n if rank is None else min(rank, n)
+    try:
+        # The restart vectors (drawn from rng) are discarded below: the result is exact.
+        res = rmt.lanczos(matvec, n, k, v0=ut, rng=0, return_basis=True)
+    except _NonFinite:
+        return None
+    alpha, beta, q = res.alpha, res.beta, res.basis
+    cut = np.flatnonzero(beta == 0)
+    if cut.size:  # the Krylov space of u is invariant: keep it, drop the restarts
+        k = int(cut[0]) + 1
+        alpha, beta, q = alpha[:k], beta[: k - 1], q[:, :k]
+    ell, s = scipy.linalg.eigh_tridiagonal(alpha, beta, check_finite=False)
+    return q @ s, ell, norm * s[0], space
+
+
 def scale_by_newton(
     mode: str,
     damping: float = 0.0,
@@ -127,48 +176,17 @@ def scale_by_newton(
     def init(x, *, rng=None):
         return {"eigenvalues": np.empty(0)}
 
-    def exact(u, x, surface):
-        h, space = hessian(surface, x)
-        if not np.all(np.isfinite(h)):
-            return np.full(u.shape, np.nan), np.full(h.shape[0], np.nan)
-        with dense_factorisation(h.shape[0]):  # threads back for a large eigh in a loop
-            w, v = scipy.linalg.eigh(h, check_finite=False)
-        sol = v @ (_inverse(w, saddle_free, damping) * (v.T @ space.coordinates(u)))
-        return space.ambient(sol), w
-
-    def krylov(u, x, surface):
-        space = tangent_space(surface, x)
-        n, ut, hvp = space.size, space.coordinates(u), space.hvp(surface, x)
-
-        def matvec(v):
-            out = np.asarray(hvp(v), dtype=np.float64)
-            if not np.all(np.isfinite(out)):
-                raise _NonFinite
-            return out
-
-        norm = float(np.linalg.norm(ut))
-        if norm == 0:
-            return np.zeros(u.shape), np.empty(0)
-        k = n if rank is None else min(rank, n)
-        try:
-            # The restart vectors (drawn from rng) are discarded below: the result is exact.
-            res = rmt.lanczos(matvec, n, k, v0=ut, rng=0, return_basis=True)
-        except _NonFinite:
-            return np.full(u.shape, np.nan), np.full(k, np.nan)
-        alpha, beta, q = res.alpha, res.beta, res.basis
-        cut = np.flatnonzero(beta == 0)
-        if cut.size:  # the Krylov space of u is invariant: keep it, drop the restarts
-            k = int(cut[0]) + 1
-            alpha, beta, q = alpha[:k], beta[: k - 1], q[:, :k]
-        ell, s = scipy.linalg.eigh_tridiagonal(alpha, beta, check_finite=False)
-        sol = q @ (s @ (_inverse(ell, saddle_free, damping) * (norm * s[0])))
-        return space.ambient(sol), ell
-
     def update(u, state, x, surface):
         check_surface(surface, ("hvp",))
         u = np.asarray(u, dtype=np.float64)
-        out, eigenvalues = (exact if method == "exact" else krylov)(u, x, surface)
-        return out, {"eigenvalues": eigenvalues}
+        model = _spectral_model(u, x, surface, method, rank)
+        if model is None:  # the Hessian was not finite
+            return np.full(u.shape, np.nan), {"eigenvalues": np.full(1, np.nan)}
+        basis, ell, coef, space = model
+        if basis is None:  # u = 0
+            return np.zeros(u.shape), {"eigenvalues": ell}
+        sol = basis @ (_inverse(ell, saddle_free, damping) * coef)
+        return space.ambient(sol), {"eigenvalues": ell}
 
     hyper = {"mode": mode, "damping": damping, "rank": rank, "method": method}
     return Transform("scale_by_newton", init, update, hyper, needs=("hvp",))

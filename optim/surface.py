@@ -25,7 +25,7 @@ from rmt._threads import dense_factorisation
 from rmt._validation import check_choice, check_vector
 from rmt.random import check_rng
 
-__all__ = ["Curvature", "curvature"]
+__all__ = ["Curvature", "curvature", "smallest_eigenvalue"]
 
 #: Largest ``dim`` for which a Hessian is assembled from ``dim`` calls of ``hvp`` when the
 #: surface has no ``hess``; above it the index comes from Lanczos.
@@ -155,3 +155,58 @@ def curvature(surface, x: np.ndarray, *, method: str = "auto", rng=None) -> Curv
     k = int(rmt.count_below(res.alpha, res.beta, 0.0))
     eig = scipy.linalg.eigvalsh_tridiagonal(res.alpha, res.beta, check_finite=False)
     return Curvature(k, space.size, float(np.min(np.abs(eig))), "lanczos")
+
+
+def smallest_eigenvalue(surface, x, *, tol: float = 1e-6, rng=None) -> float:
+    r"""The smallest (most negative) eigenvalue of the Hessian of ``surface`` at ``x``.
+
+    By ARPACK's implicitly restarted Lanczos on ``v -> hvp(x, v)``
+    (:func:`rmt.extreme_eigenvalues` with ``which="smallest"``; the matrix is never formed),
+    in tangent coordinates on a manifold. A persistent :math:`\lambda_\min < 0` along a
+    plateau of the loss says the plateau is a saddle region (Dauphin et al. 2014, Figure 3),
+    one with :math:`\lambda_\min \approx 0^-` a flat one.
+
+    Parameters
+    ----------
+    surface
+        A surface with ``hvp`` (:func:`fields.surface.check_surface`).
+    x : array_like, shape (dim,)
+        The point (finite).
+    tol : float >= 0, default 1e-6
+        Relative accuracy asked of ARPACK (0: machine precision).
+    rng : None, int, SeedSequence or Generator
+        Start vector of the iteration.
+
+    Returns
+    -------
+    float
+        ``lambda_min``; NaN when ARPACK did not converge or a product was not finite.
+
+    Raises
+    ------
+    TypeError
+        ``surface`` has no ``hvp``.
+    ValueError
+        ``x`` of the wrong shape or not finite, ``tol`` negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fields, optim
+    >>> q = fields.RandomQuadratic(30, rng=0)
+    >>> lam = optim.smallest_eigenvalue(q, np.zeros(30), rng=0)
+    >>> bool(np.isclose(lam, np.linalg.eigvalsh(q.hess(np.zeros(30)))[0]))
+    True
+    """
+    dim = check_surface(surface, ("hvp",))
+    x = check_vector("x", x, dim, copy=True)
+    check_rng(rng)
+    space = tangent_space(surface, x)
+    try:
+        res = rmt.extreme_eigenvalues(space.hvp(surface, x), space.size, which="smallest",
+                                      tol=tol, rng=rng)
+    except ValueError as err:  # a product that returned NaN or Inf
+        if "NaN or Inf" not in str(err):
+            raise
+        return math.nan
+    return float(res.smallest[0]) if res.converged else math.nan

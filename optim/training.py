@@ -43,6 +43,7 @@ from rmt._validation import check_bool, check_count, check_int, check_positive_f
 from rmt.random import as_generator, as_seed_sequence, child, provenance
 
 from .base import Transform
+from .surface import smallest_eigenvalue
 
 __all__ = ["LearningRateSearch", "compare", "diagonal_similarity", "train"]
 
@@ -77,15 +78,18 @@ class LearningRateSearch:
 
 
 class _Counting:
-    """A surface wrapper counting gradients and Hessian-vector products."""
+    """A surface wrapper counting losses, gradients, Hessian-vector products and Hessians."""
 
     def __init__(self, surface):
         self._surface = surface
         self.dim = surface.dim
+        self.values = 0
         self.grads = 0
         self.hvps = 0
+        self.hessians = 0
 
     def value(self, x):
+        self.values += 1
         return self._surface.value(x)
 
     def grad(self, x):
@@ -100,7 +104,20 @@ class _Counting:
         self.hvps += 1
         return self._surface.hvp(x, v)
 
-    def __getattr__(self, name):  # hess, gvp, project, ...: passed through uncounted
+    def _hess(self, x):
+        self.hessians += 1
+        return self._surface.hess(x)
+
+    def cost(self, hvp_cost: float, value_cost: float) -> float:
+        """Gradient equivalents so far: a dense Hessian counts ``dim`` Hessian-vector products."""
+        return (self.grads + value_cost * self.values
+                + hvp_cost * (self.hvps + self.dim * self.hessians))
+
+    def __getattr__(self, name):  # gvp, project, ...: passed through uncounted
+        if name == "hess":
+            if not hasattr(self._surface, "hess"):
+                raise AttributeError(f"{type(self._surface).__name__} has no hess")
+            return self._hess
         return getattr(self._surface, name)
 
 
@@ -114,19 +131,23 @@ def _check_data_surface(surface, needs: tuple[str, ...] = _DATA) -> int:
     return int(surface.n_examples)
 
 
+#: Relative accuracy of the recorded smallest eigenvalues (ARPACK's ``tol``): enough to tell
+#: a negative curvature from a flat direction, at a fraction of the products of 1e-6.
+_LAMBDA_MIN_TOL = 1e-3
+
 #: Numbers recorded per evaluation by :func:`train`: epoch, loss, error, gradient
 #: equivalents, steps (and the three cosines with ``diagonals``).
 _RECORDED, _COSINES = 5, 3
 
 
 def _check_epochs(name: str, epochs, evaluations_per_epoch: int, diagonals: bool, *,
-                  runs: int = 1) -> int:
+                  runs: int = 1, lambda_min: bool = False) -> int:
     """``epochs``, refused when the rows of ``runs`` runs (and their concatenation) cannot fit.
 
     Each evaluation records ``5`` float64 (``8`` with the diagonal cosines), held by the run
     and by its Dataset, so ``2 runs`` copies of them.
     """
-    numbers = _RECORDED + (_COSINES if diagonals else 0)
+    numbers = _RECORDED + (_COSINES if diagonals else 0) + (1 if lambda_min else 0)
     return check_count(name, epochs, 1,
                        bytes_each=2 * runs * 8 * numbers * evaluations_per_epoch,
                        what=f"the training record ({evaluations_per_epoch} evaluation(s) per "
@@ -166,7 +187,9 @@ def _check_optimizer(name: str, opt) -> Transform:
 
 def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 100,
           x0=None, evaluations_per_epoch: int = 1, hvp_cost: float = 2.0,
-          diagonals: bool = False, diagonal_probes: int = 10, rng=None) -> xr.Dataset:
+          value_cost: float = 1.0, budget: float | None = None, diagonals: bool = False,
+          diagonal_probes: int = 10, lambda_min: bool = False, final_point: bool = False,
+          rng=None) -> xr.Dataset:
     """Train with one optimiser on minibatches and record the loss along the way.
 
     Parameters
@@ -188,14 +211,30 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
         How often the full training loss is evaluated (at the end of equal parts of each
         epoch, and once at the start).
     hvp_cost : float, default 2
-        Gradient equivalents charged for one Hessian-vector product.
+        Gradient equivalents charged for one Hessian-vector product (a dense Hessian, which
+        the exact Newton methods ask of the minibatch, is charged ``dim`` of them).
+    value_cost : float, default 1
+        Gradient equivalents charged for one minibatch loss the optimiser asks for (the line
+        searches of :mod:`optim.adaptive_newton`): a forward pass is cheaper than a gradient,
+        so 1 is the conservative charge. The recorded full-data losses are not charged.
+    budget : float > 0, optional
+        Stop at the first step at which the gradient equivalents reach ``budget`` (that point
+        is recorded; later rows hold NaN and ``status`` is ``"budget"``).
     diagonals : bool, default False
         Also record :func:`diagonal_similarity` at each evaluation.
     diagonal_probes : int, default 10
         Minibatches (and probes) per :func:`diagonal_similarity`.
+    lambda_min : bool, default False
+        Also record the smallest eigenvalue of the full-data Hessian at each evaluation
+        (:func:`optim.smallest_eigenvalue`, ARPACK, relative accuracy 1e-3; not charged: a
+        diagnostic), so that a plateau of the loss can be matched with negative curvature.
+    final_point : bool, default False
+        Also return the last point reached, as ``final_point`` over ``parameter`` (the last
+        finite one after a divergence), to continue from it.
     rng : None, int, SeedSequence or Generator
         Root of the run's randomness (:func:`rmt.random.as_seed_sequence`): keyed child 0
-        orders the minibatches, child 1 seeds the optimiser, child 2 the diagonal estimates.
+        orders the minibatches, child 1 seeds the optimiser, child 2 the diagonal estimates,
+        child 3 the start vectors of the smallest eigenvalues.
 
     Returns
     -------
@@ -203,10 +242,11 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
         Over ``evaluation``: ``epoch`` (coordinate, fractional), ``loss`` (full training
         loss), ``error`` (``surface.task_error``, NaN when the surface defines none),
         ``gradient_equivalents``, ``steps``; with ``diagonals``, the cosines of
-        :func:`diagonal_similarity`. ``attrs``: the provenance (:func:`rmt.random.provenance`:
+        :func:`diagonal_similarity`; with ``lambda_min``, the variable ``lambda_min``.
+        ``attrs``: the provenance (:func:`rmt.random.provenance`:
         library version, seed, ``surface``, ``optimizer`` (its ``repr``) and every argument),
-        then ``status`` (``"completed"`` or ``"diverged"``) and ``diverged_at_epoch``. After a
-        divergence the rows hold NaN.
+        then ``status`` (``"completed"``, ``"budget"`` or ``"diverged"``) and
+        ``diverged_at_epoch``. After a divergence the rows hold NaN.
 
     Raises
     ------
@@ -240,14 +280,23 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
     n = _check_data_surface(surface, _DATA + optimizer.needs)
     evaluations_per_epoch = check_int("evaluations_per_epoch", evaluations_per_epoch, 1)
     diagonals = check_bool("diagonals", diagonals)
-    epochs = _check_epochs("epochs", epochs, evaluations_per_epoch, diagonals)
+    lambda_min = check_bool("lambda_min", lambda_min)
+    final_point = check_bool("final_point", final_point)
+    epochs = _check_epochs("epochs", epochs, evaluations_per_epoch, diagonals,
+                           lambda_min=lambda_min)
     batch_size = _check_batch_size(batch_size, n)
     hvp_cost = check_positive_float("hvp_cost", hvp_cost, allow_zero=True)
+    value_cost = check_positive_float("value_cost", value_cost, allow_zero=True)
+    if budget is not None:
+        budget = check_positive_float("budget", budget)
     diagonal_probes = check_int("diagonal_probes", diagonal_probes, 1)
+    if lambda_min:
+        check_surface(surface, ("hvp",))
     x = _check_x0(surface, x0).copy()
     root = as_seed_sequence(rng)
     batch_gen = np.random.default_rng(child(root, 0))
     diag_gen = np.random.default_rng(child(root, 2))
+    eig_seed = child(root, 3)
 
     steps_per_epoch = math.ceil(n / batch_size)
     if evaluations_per_epoch > steps_per_epoch:
@@ -262,6 +311,8 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
                  "cos_rmsprop_jacobi")
     if diagonals:
         rows.update({k: np.full(n_eval, np.nan) for k in cos_names})
+    if lambda_min:
+        rows["lambda_min"] = np.full(n_eval, np.nan)
     state = optimizer.init(x, rng=child(root, 1))
     status, diverged_at = "completed", math.nan
     steps = 0
@@ -272,9 +323,12 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
             loss = float(surface.value(x))
         rows["epoch"][i] = epoch
         rows["loss"][i] = loss
-        rows["gradient_equivalents"][i] = counted.grads + hvp_cost * counted.hvps
+        rows["gradient_equivalents"][i] = counted.cost(hvp_cost, value_cost)
         rows["steps"][i] = steps
         rows["error"][i] = float(surface.task_error(x))
+        if lambda_min and math.isfinite(loss):
+            rows["lambda_min"][i] = smallest_eigenvalue(surface, x, tol=_LAMBDA_MIN_TOL,
+                                                        rng=child(eig_seed, i))
         if diagonals:
             sim = diagonal_similarity(surface, x, batch_size=batch_size,
                                       probes=diagonal_probes, rng=diag_gen)
@@ -297,13 +351,17 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
                     status, diverged_at = "diverged", epoch + (t + 1) / steps_per_epoch
                     break
                 x = x_new
-                if t + 1 in marks:
+                spent = budget is not None and counted.cost(hvp_cost, value_cost) >= budget
+                if t + 1 in marks or spent:
                     if not record(i, epoch + (t + 1) / steps_per_epoch):
                         status, diverged_at = "diverged", rows["epoch"][i]
                         rows["loss"][i] = np.nan
                         break
                     i += 1
-            if status == "diverged":
+                if spent:
+                    status = "budget"
+                    break
+            if status != "completed":
                 break
     data_vars = {
         "loss": ("evaluation", rows["loss"], {"long_name": "training loss (all examples)"}),
@@ -311,16 +369,24 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
                   {"long_name": "task error (surface.task_error; NaN: none defined)"}),
         "gradient_equivalents": ("evaluation", rows["gradient_equivalents"],
                                  {"long_name": f"minibatch gradients + {hvp_cost:g} x "
-                                               f"minibatch Hessian-vector products"}),
+                                               f"minibatch Hessian-vector products + "
+                                               f"{value_cost:g} x minibatch losses"}),
         "steps": ("evaluation", rows["steps"], {"long_name": "optimiser steps"}),
     }
     if diagonals:
         for k in cos_names:
             data_vars[k] = ("evaluation", rows[k], {"long_name": k.replace("_", " ")})
+    if final_point:
+        data_vars["final_point"] = ("parameter", x, {"long_name": "the last point reached"})
+    if lambda_min:
+        data_vars["lambda_min"] = ("evaluation", rows["lambda_min"],
+                                   {"long_name": "smallest eigenvalue of the full-data Hessian"})
     attrs = provenance(
         root, surface=surface, dim=surface.dim, optimizer=optimizer, epochs=epochs,
         batch_size=batch_size, evaluations_per_epoch=evaluations_per_epoch, hvp_cost=hvp_cost,
-        diagonals=diagonals, diagonal_probes=diagonal_probes,
+        value_cost=value_cost, budget=budget, diagonals=diagonals,
+        diagonal_probes=diagonal_probes, lambda_min=lambda_min,
+        final_point=final_point,
     )
     attrs.update(status=status, diverged_at_epoch=diverged_at)
     return xr.Dataset(data_vars, coords={"epoch": ("evaluation", rows["epoch"])},

@@ -167,6 +167,11 @@ def autoencoder():
     return fields.nn.Autoencoder(curves(), layers=(64, 6), rng=0)
 
 
+def small_network(hidden, rng):
+    x, y = DIGITS
+    return fields.nn.MLP((64, hidden, 10), data=(x[:30], y[:30]), rng=rng)
+
+
 @cache
 def weights():
     return np.random.default_rng(0).normal(0, 0.1, net().dim)
@@ -444,8 +449,15 @@ BASES: dict[str, Callable[[], dict]] = {
     "optim.Solver": dict,
     "optim.Starts": dict,
     "optim.Transform": lambda: dict(name="t", init=lambda x: (), update=lambda *a: a),
+    "optim.adahessian": dict,
     "optim.adam": dict,
+    "optim.adaptive_damped_newton": dict,
+    "optim.adaptive_saddle_free_newton": dict,
     "optim.add_noise": lambda: dict(std=0.1),
+    "optim.autoencoder_comparison": lambda: dict(optimizers=["sgd"], seeds=1, size=6,
+                                                 layers="8-3", examples=40, epochs=1,
+                                                 batch_size=20, trials=1, progress=False,
+                                                 rng=0),
     "optim.chain": dict,
     "optim.compare": lambda: dict(surface=net(), optimizers={"sgd": optim.sgd(0.1)}, epochs=1,
                                   batch_size=20, rng=0),
@@ -466,6 +478,11 @@ BASES: dict[str, Callable[[], dict]] = {
     "optim.network_error_index": lambda: dict(net=net(), n_starts=2, rng=0),
     "optim.dead_unit_critical_points": lambda: dict(net=net(), dead=[4], rng=0),
     "optim.newton": dict,
+    "optim.newton_comparison": lambda: dict(network=small_network, hidden=(2,), seeds=1,
+                                            budget=4.0, learning_rates=(0.1,), points=2,
+                                            rng=0),
+    "optim.plateau_switch": lambda: dict(net=net(), x0=weights(), epochs=2, window=1,
+                                         batch_size=20, rank=2, rng=0),
     "optim.perturbed_gd": lambda: dict(lr=0.1, radius=0.1, threshold=0.01, wait=5),
     "optim.rmsprop": lambda: dict(lr=0.1),
     "optim.run": lambda: dict(surface=quadratic(), optimizer=optim.sgd(0.1), x0=np.ones(4),
@@ -478,6 +495,7 @@ BASES: dict[str, Callable[[], dict]] = {
     "optim.scale_by_rms": dict,
     "optim.sgd": lambda: dict(lr=0.1),
     "optim.sgld": lambda: dict(lr=0.1),
+    "optim.smallest_eigenvalue": lambda: dict(surface=quadratic(), x=np.ones(4), rng=0),
     "optim.spectra_along_training": lambda: dict(net=net(), steps=4, checkpoints=2, rng=0),
     "optim.trace": dict,
     "optim.train": lambda: dict(surface=net(), optimizer=optim.sgd(0.1), epochs=1,

@@ -172,9 +172,22 @@ CASES = {
     "optim.network_error_index": lambda r: optim.network_error_index(_net(), n_starts=2, rng=r),
     "optim.dead_unit_critical_points":
         lambda r: optim.dead_unit_critical_points(_net(), [1], rng=r),
+    "optim.smallest_eigenvalue":
+        lambda r: optim.smallest_eigenvalue(_net(), _net().w0, rng=r),
+    "optim.newton_comparison":
+        lambda r: optim.newton_comparison(lambda h, s: _net(s), hidden=(4,), seeds=1,
+                                          budget=6.0, learning_rates=(0.1,), points=2,
+                                          rng=r).best_error.values,
+    "optim.plateau_switch":
+        lambda r: optim.plateau_switch(_net(), _net().w0 * 0.01, epochs=3, window=1,
+                                       batch_size=20, rank=2, rng=r)["sgd"],
     "optim.train": lambda r: optim.train(_net(), optim.sgd(0.1), epochs=1, batch_size=20, rng=r),
     "optim.compare": lambda r: optim.compare(_net(), {"sgd": optim.sgd(0.1)}, epochs=1,
                                              batch_size=20, rng=r),
+    "optim.autoencoder_comparison":
+        lambda r: optim.autoencoder_comparison(optimizers=["sgd", "adahessian"], seeds=2,
+                                               size=6, layers="8-3", examples=40, epochs=1,
+                                               batch_size=20, trials=2, progress=False, rng=r),
     "optim.diagonal_similarity":
         lambda r: optim.diagonal_similarity(_net(), _net().w0, batch_size=20, probes=3, rng=r),
     "optim.saddles.escape_time":
@@ -189,6 +202,7 @@ TRANSFORMS = {
     "add_noise": lambda: optim.chain(optim.add_noise(0.1), optim.scale(-0.1)),
     "esgd": lambda: optim.esgd(0.1, every=1),
     "jacobi": lambda: optim.jacobi(0.1, every=1),
+    "adahessian": lambda: optim.adahessian(0.1),
 }
 for _name, _make in TRANSFORMS.items():
     CASES[f"optim.{_name} (through optim.run)"] = (
