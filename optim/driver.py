@@ -41,7 +41,7 @@ from rmt._validation import check_count, check_int, check_positive_float, check_
 from rmt.random import as_seed_sequence, child, provenance
 
 from .base import Transform
-from .surface import curvature, smallest_eigenvalue
+from .surface import LAMBDA_MIN_TOL, curvature, smallest_eigenvalue
 
 __all__ = ["DIVERGENCE_BOUND", "RECORDABLE", "run"]
 
@@ -367,7 +367,7 @@ def _row(record, surface, x, value, gnorm, with_index: bool, rng) -> dict:
     if "x" in record:
         row["x"] = x.copy()
     if "lambda_min" in record and with_index:
-        row["lambda_min"] = smallest_eigenvalue(surface, x, tol=1e-3, rng=rng)
+        row["lambda_min"] = smallest_eigenvalue(surface, x, tol=LAMBDA_MIN_TOL, rng=rng)
     if "index" in record and with_index:
         try:
             c = curvature(surface, x, rng=rng)

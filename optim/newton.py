@@ -35,15 +35,12 @@ from rmt._validation import check_int, check_positive_float
 
 from .base import Transform, _learning_rate, chain, named, scale
 from .diagonal_curvature import _choice
+from .surface import _NonFinite
 
 __all__ = ["damped_newton", "newton", "saddle_free_newton", "scale_by_newton"]
 
 MODES = ("newton", "saddle_free")
 METHODS = ("exact", "lanczos")
-
-
-class _NonFinite(Exception):
-    """A Hessian-vector product returned NaN or Inf."""
 
 
 def _inverse(eigenvalues: np.ndarray, saddle_free: bool, damping: float) -> np.ndarray:

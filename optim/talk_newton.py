@@ -21,6 +21,7 @@ from rmt.random import as_seed_sequence, child
 from rmt.workflow.reproduction import Claim
 
 from .newton_experiments import METHODS, newton_comparison, plateau_switch
+from .talk_scale import _images
 
 __all__ = ["talk_saddle_free_newton"]
 
@@ -55,15 +56,6 @@ _PLATEAU_RATE = 0.01
 _REMOVED = 0.1
 
 
-def _digits(examples: int | None, gen: np.random.Generator):
-    x, y = fields.data.load_mnist_sample(size=(10, 10))
-    x = x.reshape(len(x), -1)
-    if examples is not None:
-        rows = np.sort(gen.choice(len(x), examples, replace=False))
-        x, y = x[rows], y[rows]
-    return x, y
-
-
 def talk_saddle_free_newton(*, quick: bool = False, rng=None) -> tuple[Figure, list[Claim]]:
     """Momentum SGD, damped Newton and saddle-free Newton on one-hidden-layer tanh nets of
     hidden sizes 5, 25 and 50 on the 5,000 MNIST digits at 10 x 10 (quick: 3 and 6 on 300),
@@ -94,7 +86,7 @@ def talk_saddle_free_newton(*, quick: bool = False, rng=None) -> tuple[Figure, l
     """
     plan = _NEWTON_RUNS[bool(quick)]
     root = as_seed_sequence(rng)
-    x, y = _digits(plan.examples, np.random.default_rng(child(root, 0)))
+    x, y = _images("mnist", plan.examples, np.random.default_rng(child(root, 0)))
 
     def network(hidden, seed):
         return fields.nn.MLP([x.shape[1], hidden, _CLASSES], data=(x, y), rng=seed)

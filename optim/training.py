@@ -43,7 +43,7 @@ from rmt._validation import check_bool, check_count, check_int, check_positive_f
 from rmt.random import as_generator, as_seed_sequence, child, provenance
 
 from .base import Transform
-from .surface import smallest_eigenvalue
+from .surface import LAMBDA_MIN_TOL, smallest_eigenvalue
 
 __all__ = ["LearningRateSearch", "compare", "diagonal_similarity", "train"]
 
@@ -130,10 +130,6 @@ def _check_data_surface(surface, needs: tuple[str, ...] = _DATA) -> int:
     check_surface(surface, tuple(dict.fromkeys(needs)))
     return int(surface.n_examples)
 
-
-#: Relative accuracy of the recorded smallest eigenvalues (ARPACK's ``tol``): enough to tell
-#: a negative curvature from a flat direction, at a fraction of the products of 1e-6.
-_LAMBDA_MIN_TOL = 1e-3
 
 #: Numbers recorded per evaluation by :func:`train`: epoch, loss, error, gradient
 #: equivalents, steps (and the three cosines with ``diagonals``).
@@ -327,7 +323,7 @@ def train(surface, optimizer: Transform, *, epochs: int = 10, batch_size: int = 
         rows["steps"][i] = steps
         rows["error"][i] = float(surface.task_error(x))
         if lambda_min and math.isfinite(loss):
-            rows["lambda_min"][i] = smallest_eigenvalue(surface, x, tol=_LAMBDA_MIN_TOL,
+            rows["lambda_min"][i] = smallest_eigenvalue(surface, x, tol=LAMBDA_MIN_TOL,
                                                         rng=child(eig_seed, i))
         if diagonals:
             sim = diagonal_similarity(surface, x, batch_size=batch_size,
