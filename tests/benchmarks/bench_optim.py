@@ -44,6 +44,8 @@ def rows(repeats: int):
         ("Adam", optim.adam(0.01), "(info)"),
         ("saddle-free Newton, Lanczos rank 20", optim.saddle_free_newton(method="lanczos"),
          "(info)"),
+        ("adaptive saddle-free Newton, Lanczos rank 20",
+         optim.adaptive_saddle_free_newton(rank=20, method="lanczos"), "(info)"),
     ):
         yield (f"{name}: one step (N = 100, M = 8192)", "one SGD step", target,
                ratio(steps(opt), sgd, repeats))
